@@ -1,0 +1,16 @@
+//! The iAM Smart protocol, as a library with no I/O.
+//!
+//! This crate is the one definition of iAM Smart that the server, the portal (in the browser)
+//! and the tests share. It computes; it never performs I/O, never reads a clock, never draws
+//! randomness and never awaits. Time and randomness are arguments: a caller that needs "now"
+//! or a fresh nonce passes it in. That keeps every rule deterministic, testable natively, and
+//! runnable unchanged on `wasm32-unknown-unknown`.
+//!
+//! The rule is enforced by a test in the `tests` crate that walks this crate's dependency
+//! graph and rejects any I/O or async crate.
+
+mod error;
+pub mod signing;
+
+pub use error::Error;
+pub use signing::{SIGNATURE_METHOD, SignatureInput, sign, verify};

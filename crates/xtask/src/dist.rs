@@ -1,0 +1,157 @@
+//! `dist/`: the portal as static files.
+//!
+//! 1. `cargo build --profile wasm --target wasm32-unknown-unknown -p portal` (opt-level z,
+//!    fat LTO, one codegen unit, panic=abort).
+//! 2. wasm-bindgen, linked as a library at the exact version of the `wasm-bindgen` crate, writes
+//!    `portal.js` and `portal_bg.wasm` (`--target web`, name and producers sections removed).
+//! 3. `web/` (index.html, styles, icons) is copied next to them.
+//! 4. If npm's binaryen is installed (`npm i binaryen`), `wasm-opt -Oz` shrinks the module.
+//!    Debian's binaryen is never used: its wasm-opt breaks wasm-bindgen's output.
+//! 5. Every text and wasm file gets `.br` and `.gz` siblings, which the server (and most static
+//!    hosts) serve directly.
+
+use std::{
+    fs,
+    io::Write as _,
+    path::{Path, PathBuf},
+    process::Command,
+};
+
+use anyhow::Context as _;
+
+use crate::tools;
+
+const COMPRESSIBLE: &[&str] = &["wasm", "js", "css", "html", "svg", "json", "txt"];
+
+/// Builds `dist/` and prints the size of every file, raw and compressed.
+pub(crate) fn build(root: &Path) -> anyhow::Result<PathBuf> {
+    tools::ensure_wasm_target()?;
+    tools::cargo(&[
+        "build",
+        "--profile",
+        "wasm",
+        "--target",
+        tools::WASM_TARGET,
+        "--package",
+        "portal",
+    ])?;
+    let wasm = root.join("target").join(tools::WASM_TARGET).join("wasm/portal.wasm");
+    let dist = root.join("dist");
+    if dist.exists() {
+        fs::remove_dir_all(&dist).with_context(|| format!("cannot clear {}", dist.display()))?;
+    }
+    fs::create_dir_all(&dist)?;
+
+    wasm_bindgen_cli_support::Bindgen::new()
+        .input_path(&wasm)
+        .web(true)?
+        .typescript(false)
+        .omit_default_module_path(false)
+        .remove_name_section(true)
+        .remove_producers_section(true)
+        .generate(&dist)
+        .context("wasm-bindgen failed")?;
+
+    copy_dir(&root.join("web"), &dist)?;
+    wasm_opt(root, &dist.join("portal_bg.wasm"))?;
+    precompress(&dist)?;
+    report(&dist)?;
+    Ok(dist)
+}
+
+fn copy_dir(from: &Path, to: &Path) -> anyhow::Result<()> {
+    for entry in fs::read_dir(from).with_context(|| format!("cannot read {}", from.display()))? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            fs::create_dir_all(&target)?;
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            fs::copy(entry.path(), &target)?;
+        }
+    }
+    Ok(())
+}
+
+fn wasm_opt(root: &Path, wasm: &Path) -> anyhow::Result<()> {
+    let bin = root.join("node_modules/.bin/wasm-opt");
+    if !bin.exists() {
+        return Ok(());
+    }
+    eprintln!("xtask: shrinking {} with npm binaryen", wasm.display());
+    let out = wasm.with_extension("opt.wasm");
+    tools::run(
+        Command::new(&bin)
+            .args(["-Oz", "--enable-bulk-memory", "--enable-nontrapping-float-to-int"])
+            .args(["--enable-sign-ext", "--enable-reference-types", "--enable-multivalue"])
+            .arg(wasm)
+            .arg("-o")
+            .arg(&out),
+    )?;
+    fs::rename(out, wasm)?;
+    Ok(())
+}
+
+fn files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let mut res = Vec::new();
+    for entry in fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            res.extend(files(&path)?);
+        } else {
+            res.push(path);
+        }
+    }
+    res.sort();
+    Ok(res)
+}
+
+fn precompress(dist: &Path) -> anyhow::Result<()> {
+    for path in files(dist)? {
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+        if !COMPRESSIBLE.contains(&ext) {
+            continue;
+        }
+        let data = fs::read(&path)?;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gz.write_all(&data)?;
+        fs::write(append_ext(&path, "gz"), gz.finish()?)?;
+        let mut br = Vec::new();
+        {
+            let mut w = brotli::CompressorWriter::new(&mut br, 64 * 1024, 11, 22);
+            w.write_all(&data)?;
+        }
+        fs::write(append_ext(&path, "br"), br)?;
+    }
+    Ok(())
+}
+
+fn append_ext(path: &Path, ext: &str) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(".");
+    s.push(ext);
+    PathBuf::from(s)
+}
+
+fn report(dist: &Path) -> anyhow::Result<()> {
+    let size = |p: &Path| fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+    let mut first_load = (0, 0, 0);
+    eprintln!("xtask: built {}", dist.display());
+    eprintln!("  {:<22} {:>10} {:>10} {:>10}", "file", "raw", "gzip", "brotli");
+    for path in files(dist)? {
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+        if ext == "gz" || ext == "br" {
+            continue;
+        }
+        let (raw, gz, br) =
+            (size(&path), size(&append_ext(&path, "gz")), size(&append_ext(&path, "br")));
+        let name = path.strip_prefix(dist).unwrap_or(&path).display().to_string();
+        if matches!(name.as_str(), "portal_bg.wasm" | "portal.js" | "index.html" | "style.css") {
+            first_load = (first_load.0 + raw, first_load.1 + gz, first_load.2 + br);
+        }
+        eprintln!("  {name:<22} {raw:>10} {gz:>10} {br:>10}");
+    }
+    let (raw, gz, br) = first_load;
+    eprintln!("  {:<22} {raw:>10} {gz:>10} {br:>10}", "first load (shell)");
+    Ok(())
+}

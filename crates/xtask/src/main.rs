@@ -1,0 +1,73 @@
+//! `cargo xtask`: builds the portal, runs the sandbox and runs every test, with nothing but
+//! cargo, rustup, apt and npm.
+//!
+//! - `cargo xtask run [server flags]`: build `dist/` and the server, then serve.
+//! - `cargo xtask dist`: build the portal into `dist/` (any static host can serve it).
+//! - `cargo xtask test`: install what the tests need, build `dist/`, run `cargo test`.
+
+#![allow(clippy::print_stdout)]
+
+mod dist;
+mod tools;
+
+use std::{env, path::PathBuf, process::Command};
+
+use anyhow::{Context as _, bail};
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  run [flags]   build the portal and the server, then serve (flags go to the server; try --help)
+  dist          build the portal into dist/ (WASM, JS, assets, precompressed .br/.gz)
+  test          install Chromium/ChromeDriver and the wasm target if missing, build dist/, run every test";
+
+fn main() -> anyhow::Result<()> {
+    let mut args = env::args().skip(1);
+    let cmd = args.next().unwrap_or_default();
+    let rest: Vec<String> = args.collect();
+    let root = workspace_root();
+    env::set_current_dir(&root)?;
+    match cmd.as_str() {
+        "dist" => dist::build(&root).map(drop),
+        "run" => run(&root, &rest),
+        "test" => test(&root, &rest),
+        "" | "help" | "--help" | "-h" => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        other => bail!("unknown command `{other}`\n\n{USAGE}"),
+    }
+}
+
+fn run(root: &std::path::Path, server_args: &[String]) -> anyhow::Result<()> {
+    dist::build(root)?;
+    tools::cargo(&["build", "--release", "--package", "server"])?;
+    let server = root.join("target/release/server");
+    let status = Command::new(&server)
+        .arg("--dist")
+        .arg(root.join("dist"))
+        .args(server_args)
+        .status()
+        .with_context(|| format!("cannot start {}", server.display()))?;
+    if !status.success() {
+        bail!("server exited with {status}");
+    }
+    Ok(())
+}
+
+fn test(root: &std::path::Path, cargo_test_args: &[String]) -> anyhow::Result<()> {
+    tools::ensure_browser()?;
+    dist::build(root)?;
+    let mut args = vec!["test", "--workspace"];
+    args.extend(cargo_test_args.iter().map(String::as_str));
+    tools::cargo(&args)
+}
+
+fn workspace_root() -> PathBuf {
+    // crates/xtask -> workspace root.
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap_or_else(|_| PathBuf::from("."))
+}
