@@ -9,8 +9,10 @@
 //! The rule is enforced by a test in the `tests` crate that walks this crate's dependency
 //! graph and rejects any I/O or async crate.
 
+mod code;
 mod error;
 pub mod signing;
 
+pub use code::Code;
 pub use error::Error;
 pub use signing::{SIGNATURE_METHOD, SignatureInput, sign, verify};
