@@ -11,7 +11,10 @@ use std::{
 use anyhow::{Context as _, bail};
 use fantoccini::{Client, ClientBuilder};
 use serde_json::{Map, json};
-use tokio::process::{Child, Command};
+use tokio::{
+    process::{Child, Command},
+    sync::{Mutex, MutexGuard},
+};
 
 use crate::artefacts_dir;
 
@@ -23,12 +26,17 @@ const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 pub struct Browser {
     pub client: Client,
     profile: PathBuf,
+    _permit: MutexGuard<'static, ()>,
     _driver: Child,
 }
+
+static BROWSERS: Mutex<()> = Mutex::const_new(());
 
 impl Browser {
     /// Starts ChromeDriver on a free loopback port and opens a headless session.
     pub async fn start() -> anyhow::Result<Browser> {
+        // One browser at a time: several Chromiums on two cores slow each other into timeouts.
+        let permit = BROWSERS.lock().await;
         for bin in [CHROMIUM, CHROMEDRIVER] {
             if !Path::new(bin).exists() {
                 bail!("{bin} is missing: `cargo xtask test` installs chromium and chromium-driver");
@@ -67,12 +75,25 @@ impl Browser {
                     .collect::<Vec<_>>(),
             }),
         );
-        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(caps)
-            .connect(&url)
-            .await
-            .context("cannot open a Chromium session")?;
-        Ok(Browser { client, profile, _driver: driver })
+        // A loaded 2-core machine can make Chromium's start-up miss ChromeDriver's deadline; a
+        // second attempt almost always succeeds.
+        let mut attempt = 0;
+        let client = loop {
+            attempt += 1;
+            let res = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                .capabilities(caps.clone())
+                .connect(&url)
+                .await;
+            match res {
+                Ok(client) => break client,
+                Err(err) if attempt < 3 => {
+                    eprintln!("opening a Chromium session failed ({err}); retrying");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+                Err(err) => return Err(err).context("cannot open a Chromium session"),
+            }
+        };
+        Ok(Browser { client, profile, _permit: permit, _driver: driver })
     }
 
     /// Runs a scenario; on failure saves a screenshot as `target/test-artefacts/<name>.png`.

@@ -16,6 +16,18 @@ async fn wait_for_heading(c: &Client, text: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Waits until the element's text no longer starts with `placeholder` (rendering is async).
+async fn wait_for_text_change(c: &Client, id: &str, placeholder: &str) -> anyhow::Result<String> {
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let text = c.find(Locator::Id(id)).await?.text().await?;
+        if !text.starts_with(placeholder) || std::time::Instant::now() > deadline {
+            return Ok(text);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 #[tokio::test]
 async fn every_section_is_reachable_from_the_navigation() -> anyhow::Result<()> {
     let sandbox = Sandbox::start().await?;
@@ -114,7 +126,7 @@ async fn browser_signature_equals_native_signature() -> anyhow::Result<()> {
                 field.send_keys(value).await?;
             }
             c.find(Locator::Id("compute")).await?.click().await?;
-            let shown = c.find(Locator::Id("signature")).await?.text().await?;
+            let shown = wait_for_text_change(&c, "signature", "Press").await?;
             ensure!(
                 shown.trim() == expected,
                 "browser computed {shown:?}, native computed {expected:?}"
