@@ -59,6 +59,9 @@ pub enum Error {
     InconsistentHkic,
     /// The signing acknowledgement could not be processed (`D70006`).
     SigningAckFailed,
+    /// The platform failed internally, e.g. a certificate or signature could not be encoded
+    /// (`D20000`).
+    Internal,
     /// An outcome decided in the app or by a selected fault scenario, carried as its code
     /// (e.g. [`Code::AuthRejected`], [`Code::SigningTimeout`]).
     Outcome(Code),
@@ -89,6 +92,7 @@ impl Error {
             Error::SigningNotAllowed => Code::SigningNotAllowed,
             Error::InconsistentHkic => Code::InconsistentHkic,
             Error::SigningAckFailed => Code::SigningAckFailed,
+            Error::Internal => Code::UnknownException,
             Error::Outcome(code) => *code,
         }
     }

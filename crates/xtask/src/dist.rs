@@ -3,7 +3,9 @@
 //! 1. `cargo build --profile wasm --target wasm32-unknown-unknown -p portal` (opt-level z,
 //!    fat LTO, one codegen unit, panic=abort).
 //! 2. wasm-bindgen, linked as a library at the exact version of the `wasm-bindgen` crate, writes
-//!    `portal.js` and `portal_bg.wasm` (`--target web`, name and producers sections removed).
+//!    `portal.js` and `portal_bg.wasm` (`--target web`, name and producers sections removed),
+//!    and the e-service JavaScript library (`edge`) for browsers and Node into
+//!    `sdk/iamsmart-edge/{web,node}/`.
 //! 3. `web/` (index.html, styles, icons) is copied next to them.
 //! 4. If npm's binaryen is installed (`npm i binaryen`), `wasm-opt -Oz` shrinks the module.
 //!    Debian's binaryen is never used: its wasm-opt breaks wasm-bindgen's output.
@@ -21,7 +23,7 @@ use anyhow::Context as _;
 
 use crate::tools;
 
-const COMPRESSIBLE: &[&str] = &["wasm", "js", "css", "html", "svg", "json", "txt"];
+const COMPRESSIBLE: &[&str] = &["wasm", "js", "ts", "css", "html", "svg", "json", "txt"];
 
 /// Builds `dist/` and prints the size of every file, raw and compressed.
 pub(crate) fn build(root: &Path) -> anyhow::Result<PathBuf> {
@@ -34,29 +36,51 @@ pub(crate) fn build(root: &Path) -> anyhow::Result<PathBuf> {
         tools::WASM_TARGET,
         "--package",
         "portal",
+        "--package",
+        "edge",
     ])?;
-    let wasm = root.join("target").join(tools::WASM_TARGET).join("wasm/portal.wasm");
+    let wasm_dir = root.join("target").join(tools::WASM_TARGET).join("wasm");
     let dist = root.join("dist");
     if dist.exists() {
         fs::remove_dir_all(&dist).with_context(|| format!("cannot clear {}", dist.display()))?;
     }
     fs::create_dir_all(&dist)?;
 
-    wasm_bindgen_cli_support::Bindgen::new()
-        .input_path(&wasm)
-        .web(true)?
-        .typescript(false)
-        .omit_default_module_path(false)
-        .remove_name_section(true)
-        .remove_producers_section(true)
-        .generate(&dist)
-        .context("wasm-bindgen failed")?;
+    bindgen(&wasm_dir.join("portal.wasm"), &dist, Flavour::Web)?;
+    // The JavaScript library for e-services, downloadable from the portal.
+    let edge = dist.join("sdk/iamsmart-edge");
+    bindgen(&wasm_dir.join("edge.wasm"), &edge.join("web"), Flavour::Web)?;
+    bindgen(&wasm_dir.join("edge.wasm"), &edge.join("node"), Flavour::Node)?;
 
     copy_dir(&root.join("web"), &dist)?;
     wasm_opt(root, &dist.join("portal_bg.wasm"))?;
     precompress(&dist)?;
     report(&dist)?;
     Ok(dist)
+}
+
+#[derive(Clone, Copy)]
+enum Flavour {
+    Web,
+    Node,
+}
+
+/// Runs wasm-bindgen on `wasm`, writing `<name>.js` and `<name>_bg.wasm` into `out`.
+fn bindgen(wasm: &Path, out: &Path, flavour: Flavour) -> anyhow::Result<()> {
+    fs::create_dir_all(out)?;
+    let mut bindgen = wasm_bindgen_cli_support::Bindgen::new();
+    bindgen.input_path(wasm);
+    match flavour {
+        Flavour::Web => bindgen.web(true)?,
+        Flavour::Node => bindgen.nodejs(true)?,
+    };
+    bindgen
+        .typescript(wasm.ends_with("edge.wasm"))
+        .omit_default_module_path(false)
+        .remove_name_section(true)
+        .remove_producers_section(true)
+        .generate(out)
+        .with_context(|| format!("wasm-bindgen failed on {}", wasm.display()))
 }
 
 fn copy_dir(from: &Path, to: &Path) -> anyhow::Result<()> {
@@ -137,7 +161,7 @@ fn report(dist: &Path) -> anyhow::Result<()> {
     let size = |p: &Path| fs::metadata(p).map(|m| m.len()).unwrap_or(0);
     let mut first_load = (0, 0, 0);
     eprintln!("xtask: built {}", dist.display());
-    eprintln!("  {:<22} {:>10} {:>10} {:>10}", "file", "raw", "gzip", "brotli");
+    eprintln!("  {:<40} {:>10} {:>10} {:>10}", "file", "raw", "gzip", "brotli");
     for path in files(dist)? {
         let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
         if ext == "gz" || ext == "br" {
@@ -149,9 +173,9 @@ fn report(dist: &Path) -> anyhow::Result<()> {
         if matches!(name.as_str(), "portal_bg.wasm" | "portal.js" | "index.html" | "style.css") {
             first_load = (first_load.0 + raw, first_load.1 + gz, first_load.2 + br);
         }
-        eprintln!("  {name:<22} {raw:>10} {gz:>10} {br:>10}");
+        eprintln!("  {name:<40} {raw:>10} {gz:>10} {br:>10}");
     }
     let (raw, gz, br) = first_load;
-    eprintln!("  {:<22} {raw:>10} {gz:>10} {br:>10}", "first load (shell)");
+    eprintln!("  {:<40} {raw:>10} {gz:>10} {br:>10}", "first load (shell)");
     Ok(())
 }

@@ -1,0 +1,192 @@
+//! Anonymous requests: e-ME form filling, hash signing and PDF signing without a login.
+//!
+//! The e-service's server opens the request with its `businessID` (after the client-scope
+//! check, `D20012`, and the duplicate check, `D20011`) and receives a `ticketID`. The user's
+//! browser then calls getQR with that `ticketID`, which binds the QR or broker page to the
+//! request and supplies `source`, `redirectURI` and `state`. The user picks who they are in
+//! the app and approves; the browser is redirected with `businessID`, a one-minute `code` and
+//! `state`. The e-service exchanges the code with getToken and fetches the outcome with
+//! `getResult`, presenting that token and its `openID` (`D20009`, `D20010`; an unknown or
+//! unanswered `businessID` is `D20027`); the result is kept and may be read again. Signing
+//! checks the signer rules only at approval, since the signer is unknown before: refusals
+//! come back as `error_code` on the redirect.
+
+use rand_core::CryptoRng;
+use serde_json::Value;
+
+use crate::{
+    Error,
+    catalogue::{self, EndpointId},
+    engine::{
+        Client, Engine, Flow, FormInfo, SigningRequest as TaskSigning, Store, Task, TaskRequest,
+        TaskStatus,
+        api::{self, Handled},
+        data_flows::business_record,
+        fault, ids,
+        signing_flow::check_digest,
+    },
+    scenario::Scenario,
+    vocab::SigAlgo,
+    wire::{
+        AnonymousEmeRequest, AnonymousPdfSigningRequest, AnonymousSigningRequest, AnonymousTicket,
+        ResultRequest,
+    },
+};
+
+impl<S: Store> Engine<S> {
+    /// `anonymous/eme/initiateRequest`.
+    pub(crate) fn anonymous_eme(
+        &mut self,
+        client: &Client,
+        body: Value,
+        scenario: Option<Scenario>,
+        now_ms: u64,
+        rng: &mut impl CryptoRng,
+    ) -> Result<Handled, Error> {
+        let req: AnonymousEmeRequest = api::parse(body)?;
+        let request = TaskRequest::FormFilling {
+            eme_fields: req.eme_fields,
+            profile_fields: req.profile_fields.unwrap_or_default(),
+            form: FormInfo { name: req.form_name, num: req.form_num, desc: req.form_desc },
+        };
+        let open = Anonymous { endpoint: EndpointId::AnonymousEme, business_id: req.business_id };
+        self.open_anonymous(client, open, request, scenario, now_ms, rng)
+    }
+
+    /// `anonymous/signing/initiateRequest`.
+    pub(crate) fn anonymous_signing(
+        &mut self,
+        client: &Client,
+        body: Value,
+        scenario: Option<Scenario>,
+        now_ms: u64,
+        rng: &mut impl CryptoRng,
+    ) -> Result<Handled, Error> {
+        let req: AnonymousSigningRequest = api::parse(body)?;
+        check_digest("hashCode", &req.hash_code, req.sig_algo)?;
+        let request = TaskRequest::Signing(TaskSigning {
+            digest: req.hash_code,
+            sig_algo: req.sig_algo,
+            hkic_hash: Some(req.hkic_hash),
+            department: req.department,
+            service_name: req.service_name,
+            document_name: req.document_name,
+        });
+        let open =
+            Anonymous { endpoint: EndpointId::AnonymousSigning, business_id: req.business_id };
+        self.open_anonymous(client, open, request, scenario, now_ms, rng)
+    }
+
+    /// `anonymous/pdfsigning/initiateRequest`.
+    pub(crate) fn anonymous_pdf_signing(
+        &mut self,
+        client: &Client,
+        body: Value,
+        scenario: Option<Scenario>,
+        now_ms: u64,
+        rng: &mut impl CryptoRng,
+    ) -> Result<Handled, Error> {
+        let req: AnonymousPdfSigningRequest = api::parse(body)?;
+        check_digest("docDigest", &req.doc_digest, Some(SigAlgo::NoneWithRsa))?;
+        let request = TaskRequest::PdfSigning(TaskSigning {
+            digest: req.doc_digest,
+            sig_algo: None,
+            hkic_hash: req.hkic_hash,
+            department: req.department,
+            service_name: req.service_name,
+            document_name: req.document_name,
+        });
+        let endpoint = EndpointId::AnonymousPdfSigning;
+        let open = Anonymous { endpoint, business_id: req.business_id };
+        self.open_anonymous(client, open, request, scenario, now_ms, rng)
+    }
+
+    /// `anonymous/{eme,signing,pdfsigning}/getResult`: the outcome of an approved anonymous
+    /// request of `flow`, for the token its code was exchanged for.
+    pub(crate) fn get_result(
+        &mut self,
+        client: &Client,
+        body: Value,
+        flow: Flow,
+        scenario: Option<Scenario>,
+        now_ms: u64,
+    ) -> Result<Handled, Error> {
+        let req: ResultRequest = api::parse(body)?;
+        let endpoint = match flow {
+            Flow::FormFilling => EndpointId::AnonymousEmeResult,
+            Flow::PdfSigning => EndpointId::AnonymousPdfSigningResult,
+            _ => EndpointId::AnonymousSigningResult,
+        };
+        self.check_client_scope(client, endpoint, flow, scenario)?;
+        let token =
+            self.check_token(client, &req.access_token, &req.open_id, flow, scenario, now_ms)?;
+        let record = self
+            .store
+            .business(&client.client_id, &req.business_id)
+            .filter(|it| it.anonymous && it.flow == flow)
+            .filter(|it| it.persona.as_deref() == Some(token.persona.as_str()))
+            .ok_or(Error::NotFound)?;
+        let result = record.result.ok_or(Error::NotFound)?;
+        Ok(Handled { content: Some(Value::Object(result)), outbound: Vec::new() })
+    }
+
+    /// Checks that the client was approved for the endpoint's scope (`D20012`).
+    fn check_client_scope(
+        &self,
+        client: &Client,
+        endpoint: EndpointId,
+        flow: Flow,
+        scenario: Option<Scenario>,
+    ) -> Result<(), Error> {
+        fault(scenario, Scenario::InsufficientScope, flow)?;
+        match catalogue::get(endpoint).scope {
+            Some(scope) => client.check_scope(scope),
+            None => Ok(()),
+        }
+    }
+
+    /// Opens an anonymous request, waiting for its getQR page, and answers
+    /// `{businessID, ticketID}`.
+    fn open_anonymous(
+        &mut self,
+        client: &Client,
+        open: Anonymous,
+        request: TaskRequest,
+        scenario: Option<Scenario>,
+        now_ms: u64,
+        rng: &mut impl CryptoRng,
+    ) -> Result<Handled, Error> {
+        let flow = request.flow();
+        self.check_client_scope(client, open.endpoint, flow, scenario)?;
+        self.check_business_id_unused(client, &open.business_id, flow, scenario)?;
+        let task = Task {
+            id: ids::hex32(rng),
+            client_id: client.client_id.clone(),
+            request,
+            anonymous: true,
+            persona: None,
+            business_id: Some(open.business_id.clone()),
+            redirect_uri: None,
+            state: None,
+            source: None,
+            lang: Default::default(),
+            same_device: false,
+            created_ms: now_ms,
+            expires_ms: now_ms.saturating_add(self.config.lifetimes.anonymous_task_ms),
+            approve_at_ms: None,
+            scenario,
+            status: TaskStatus::AwaitingPage,
+        };
+        self.store.put_business(business_record(&task));
+        let ticket = AnonymousTicket { business_id: open.business_id, ticket_id: task.id.clone() };
+        let outbound = self.settle_new(task, now_ms, rng)?;
+        let content = serde_json::to_value(ticket).map_err(|_| Error::Internal)?;
+        Ok(Handled { content: Some(content), outbound })
+    }
+}
+
+/// Which anonymous endpoint opens a request, and its `businessID`.
+struct Anonymous {
+    endpoint: EndpointId,
+    business_id: String,
+}
