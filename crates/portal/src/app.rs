@@ -31,7 +31,7 @@ pub fn App() -> impl IntoView {
                 <nav class="site-nav" aria-label="Sections">
                     {SECTIONS
                         .iter()
-                        .map(|&(href, label)| view! { <A href=href exact=true>{label}</A> })
+                        .map(|&(href, label)| view! { <A href=href exact={href == "/"}>{label}</A> })
                         .collect_view()}
                     <A href="/sign-in" attr:class="sign-in">"Sign in"</A>
                 </nav>
