@@ -1,10 +1,21 @@
 //! External tools: cargo, rustup targets and the browser used by the tests.
 
-use std::{path::Path, process::Command};
+use std::{
+    path::{Path, PathBuf},
+    process::Command,
+};
 
 use anyhow::{Context as _, bail};
 
 pub(crate) const WASM_TARGET: &str = "wasm32-unknown-unknown";
+
+/// Cargo's target directory: `CARGO_TARGET_DIR` when set, else `<root>/target`.
+pub(crate) fn target_dir(root: &Path) -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => root.join(dir),
+        None => root.join("target"),
+    }
+}
 
 /// Runs `cargo` with `args`, failing on a non-zero exit.
 pub(crate) fn cargo(args: &[&str]) -> anyhow::Result<()> {
