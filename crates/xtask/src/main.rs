@@ -4,12 +4,10 @@
 //! - `cargo xtask run [server flags]`: build `dist/` and the server, then serve.
 //! - `cargo xtask dist`: build the portal into `dist/` (any static host can serve it).
 //! - `cargo xtask test`: install what the tests need, build `dist/`, run `cargo test`.
-//! - `cargo xtask search-bench`: sizes and timings of the knowledge-base search, in node.
 
 #![allow(clippy::print_stdout)]
 
 mod dist;
-mod search;
 mod tools;
 
 use std::{env, path::PathBuf, process::Command};
@@ -22,8 +20,7 @@ usage: cargo xtask <command>
 commands:
   run [flags]   build the portal and the server, then serve (flags go to the server; try --help)
   dist          build the portal into dist/ (WASM, JS, assets, precompressed .br/.gz)
-  test          install Chromium/ChromeDriver and the wasm target if missing, build dist/, run every test
-  search-bench  measure the knowledge-base search in node: transfer size, index open time, query latency";
+  test          install Chromium/ChromeDriver and the wasm target if missing, build dist/, run every test";
 
 fn main() -> anyhow::Result<()> {
     let mut args = env::args().skip(1);
@@ -35,7 +32,6 @@ fn main() -> anyhow::Result<()> {
         "dist" => dist::build(&root).map(drop),
         "run" => run(&root, &rest),
         "test" => test(&root, &rest),
-        "search-bench" => search::bench(&root),
         "" | "help" | "--help" | "-h" => {
             println!("{USAGE}");
             Ok(())
