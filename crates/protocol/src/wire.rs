@@ -27,9 +27,10 @@ use crate::{Code, Error};
 
 pub use api::{
     AnonymousEmeRequest, AnonymousPdfSigningRequest, AnonymousSigningRequest, AnonymousTicket,
-    EmeRequest, FormResult, HashSignature, KeyResponse, PdfSignature, PdfSigningRequest,
-    ProfileRequest, ResultRequest, SigningAck, SigningRequest, StepupRequest, StepupResult,
-    TicketResponse, TokenRequest, TokenResponse,
+    EmeForm, EmeRequest, FormResult, HashSignature, HashToSign, KeyResponse, LoggedIn,
+    PdfSignature, PdfSigningRequest, PdfToSign, ProfileRequest, ResultRequest, SigningAck,
+    SigningInfo, SigningRequest, StepupRequest, StepupResult, TicketResponse, TokenRequest,
+    TokenResponse,
 };
 pub use person::{
     Address, AddressDocFile, AddressDocInfo, AddressLines, Block, ChName, ChiEstate, ChiPhase,

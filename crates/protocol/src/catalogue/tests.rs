@@ -389,7 +389,7 @@ fn check_fields_with_tolerates_app_sources_on_get_qr_only() {
 #[test]
 fn decode_checks_then_parses() {
     let request: ProfileRequest = decode(profile(), &profile_body()).unwrap();
-    assert_eq!(request.business_id, "bbb8aae57c104cda40c93843ad5e6db8");
+    assert_eq!(request.logged_in.business_id, "bbb8aae57c104cda40c93843ad5e6db8");
     let body = without(profile_body(), "redirectURI");
     let err = decode::<ProfileRequest>(profile(), &body).unwrap_err();
     assert_eq!(err, Error::MissingParameter("redirectURI".into()));

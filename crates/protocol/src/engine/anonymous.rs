@@ -18,8 +18,7 @@ use crate::{
     Error,
     catalogue::{self, EndpointId},
     engine::{
-        Client, Engine, Flow, FormInfo, SigningRequest as TaskSigning, Store, Task, TaskRequest,
-        TaskStatus,
+        Client, Engine, Flow, Store, Task, TaskRequest, TaskStatus,
         api::{self, Handled},
         data_flows::business_record,
         fault, ids,
@@ -44,11 +43,7 @@ impl<S: Store> Engine<S> {
         rng: &mut impl CryptoRng,
     ) -> Result<Handled, Error> {
         let req: AnonymousEmeRequest = api::parse(body)?;
-        let request = TaskRequest::FormFilling {
-            eme_fields: req.eme_fields,
-            profile_fields: req.profile_fields.unwrap_or_default(),
-            form: FormInfo { name: req.form_name, num: req.form_num, desc: req.form_desc },
-        };
+        let request = TaskRequest::form_filling(req.form);
         let open = Anonymous { endpoint: EndpointId::AnonymousEme, business_id: req.business_id };
         self.open_anonymous(client, open, request, scenario, now_ms, rng)
     }
@@ -63,15 +58,8 @@ impl<S: Store> Engine<S> {
         rng: &mut impl CryptoRng,
     ) -> Result<Handled, Error> {
         let req: AnonymousSigningRequest = api::parse(body)?;
-        check_digest("hashCode", &req.hash_code, req.sig_algo)?;
-        let request = TaskRequest::Signing(TaskSigning {
-            digest: req.hash_code,
-            sig_algo: req.sig_algo,
-            hkic_hash: Some(req.hkic_hash),
-            department: req.department,
-            service_name: req.service_name,
-            document_name: req.document_name,
-        });
+        check_digest("hashCode", &req.hash.hash_code, req.hash.sig_algo)?;
+        let request = TaskRequest::hash_signing(req.hash, req.info);
         let open =
             Anonymous { endpoint: EndpointId::AnonymousSigning, business_id: req.business_id };
         self.open_anonymous(client, open, request, scenario, now_ms, rng)
@@ -87,15 +75,8 @@ impl<S: Store> Engine<S> {
         rng: &mut impl CryptoRng,
     ) -> Result<Handled, Error> {
         let req: AnonymousPdfSigningRequest = api::parse(body)?;
-        check_digest("docDigest", &req.doc_digest, Some(SigAlgo::NoneWithRsa))?;
-        let request = TaskRequest::PdfSigning(TaskSigning {
-            digest: req.doc_digest,
-            sig_algo: None,
-            hkic_hash: req.hkic_hash,
-            department: req.department,
-            service_name: req.service_name,
-            document_name: req.document_name,
-        });
+        check_digest("docDigest", &req.pdf.doc_digest, Some(SigAlgo::NoneWithRsa))?;
+        let request = TaskRequest::pdf_signing(req.pdf, req.info);
         let endpoint = EndpointId::AnonymousPdfSigning;
         let open = Anonymous { endpoint, business_id: req.business_id };
         self.open_anonymous(client, open, request, scenario, now_ms, rng)

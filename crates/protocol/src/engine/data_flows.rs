@@ -8,7 +8,8 @@
 //! in by scanning a QR code on another device (the app is notified by push), or
 //! `authByQR: false` with a `ticketID` the e-service deep-links into the app with. When the
 //! user approves, the callback carries the released fields: only those requested, consented
-//! to, and present in the user's profile.
+//! to, and present in the user's profile. The logged-in signing requests (`signing_flow`)
+//! go through the same [`Engine::initiate`], which adds the signer rules after these checks.
 
 use rand_core::CryptoRng;
 use serde_json::{Map, Value};
@@ -17,33 +18,16 @@ use crate::{
     Error,
     catalogue::{self, EndpointId},
     engine::{
-        AccessToken, BusinessRecord, Client, Engine, Flow, FormInfo, Persona, Store, Task,
-        TaskRequest, TaskStatus,
+        AccessToken, BusinessRecord, Client, Engine, Flow, Persona, Store, Task, TaskRequest,
+        TaskStatus,
         api::{self, Handled},
-        fault, ids,
+        fault, ids, personas,
+        signing_flow::check_signer,
     },
     scenario::Scenario,
-    vocab::{EmeField, ProfileField, Source},
-    wire::{EmeRequest, PersonalData, ProfileRequest, StepupRequest, TicketResponse},
+    vocab::{EmeField, ProfileField},
+    wire::{EmeRequest, LoggedIn, PersonalData, ProfileRequest, StepupRequest, TicketResponse},
 };
-
-/// The parameters every logged-in `initiateRequest` shares.
-pub(crate) struct LoggedIn<'a> {
-    /// The endpoint, for its scope.
-    pub endpoint: EndpointId,
-    /// `businessID`.
-    pub business_id: &'a str,
-    /// `accessToken`.
-    pub access_token: &'a str,
-    /// `openID`.
-    pub open_id: &'a str,
-    /// `source`.
-    pub source: Source,
-    /// `redirectURI`.
-    pub redirect_uri: &'a str,
-    /// `state`.
-    pub state: Option<&'a str>,
-}
 
 impl<S: Store> Engine<S> {
     /// `account/auth/profile/initiateRequest`.
@@ -56,18 +40,8 @@ impl<S: Store> Engine<S> {
         rng: &mut impl CryptoRng,
     ) -> Result<Handled, Error> {
         let req: ProfileRequest = api::parse(body)?;
-        let common = LoggedIn {
-            endpoint: EndpointId::Profile,
-            business_id: &req.business_id,
-            access_token: &req.access_token,
-            open_id: &req.open_id,
-            source: req.source,
-            redirect_uri: &req.redirect_uri,
-            state: req.state.as_deref(),
-        };
-        let token = self.admit_logged_in(client, &common, Flow::Profile, scenario, now_ms)?;
-        let request = TaskRequest::Profile { fields: req.profile_fields.clone() };
-        self.open_task(client, &common, &token, request, scenario, now_ms, rng)
+        let request = TaskRequest::Profile { fields: req.profile_fields };
+        self.initiate(client, EndpointId::Profile, &req.logged_in, request, scenario, now_ms, rng)
     }
 
     /// `account/eme/initiateRequest` (and its `account/auth/eme` alias).
@@ -80,26 +54,8 @@ impl<S: Store> Engine<S> {
         rng: &mut impl CryptoRng,
     ) -> Result<Handled, Error> {
         let req: EmeRequest = api::parse(body)?;
-        let common = LoggedIn {
-            endpoint: EndpointId::Eme,
-            business_id: &req.business_id,
-            access_token: &req.access_token,
-            open_id: &req.open_id,
-            source: req.source,
-            redirect_uri: &req.redirect_uri,
-            state: req.state.as_deref(),
-        };
-        let token = self.admit_logged_in(client, &common, Flow::FormFilling, scenario, now_ms)?;
-        let request = TaskRequest::FormFilling {
-            eme_fields: req.eme_fields.clone(),
-            profile_fields: req.profile_fields.clone().unwrap_or_default(),
-            form: FormInfo {
-                name: req.form_name.clone(),
-                num: req.form_num.clone(),
-                desc: req.form_desc.clone(),
-            },
-        };
-        self.open_task(client, &common, &token, request, scenario, now_ms, rng)
+        let request = TaskRequest::form_filling(req.form);
+        self.initiate(client, EndpointId::Eme, &req.logged_in, request, scenario, now_ms, rng)
     }
 
     /// `account/stepup/initiateRequest`.
@@ -112,39 +68,54 @@ impl<S: Store> Engine<S> {
         rng: &mut impl CryptoRng,
     ) -> Result<Handled, Error> {
         let req: StepupRequest = api::parse(body)?;
-        let common = LoggedIn {
-            endpoint: EndpointId::Stepup,
-            business_id: &req.business_id,
-            access_token: &req.access_token,
-            open_id: &req.open_id,
-            source: req.source,
-            redirect_uri: &req.redirect_uri,
-            state: req.state.as_deref(),
-        };
-        let token = self.admit_logged_in(client, &common, Flow::Reauth, scenario, now_ms)?;
-        self.open_task(client, &common, &token, TaskRequest::Reauth, scenario, now_ms, rng)
+        let request = TaskRequest::Reauth;
+        self.initiate(client, EndpointId::Stepup, &req.logged_in, request, scenario, now_ms, rng)
     }
 
-    /// The checks every logged-in request passes, in order; returns the caller's token.
-    pub(crate) fn admit_logged_in(
+    /// Opens a logged-in request to `endpoint` that asks the user for `request`: the checks
+    /// every logged-in request passes, then the signer rules for a signing request, then the
+    /// app task.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn initiate(
+        &mut self,
+        client: &Client,
+        endpoint: EndpointId,
+        req: &LoggedIn,
+        request: TaskRequest,
+        scenario: Option<Scenario>,
+        now_ms: u64,
+        rng: &mut impl CryptoRng,
+    ) -> Result<Handled, Error> {
+        let token =
+            self.admit_logged_in(client, endpoint, req, request.flow(), scenario, now_ms)?;
+        if let TaskRequest::Signing(signing) | TaskRequest::PdfSigning(signing) = &request {
+            check_signer(personas::find(&token.persona)?, signing.hkic_hash.as_deref(), scenario)?;
+        }
+        self.open_task(client, req, &token, request, scenario, now_ms, rng)
+    }
+
+    /// The checks every logged-in request to `endpoint` passes, in order; returns the
+    /// caller's token.
+    fn admit_logged_in(
         &self,
         client: &Client,
-        req: &LoggedIn<'_>,
+        endpoint: EndpointId,
+        req: &LoggedIn,
         flow: Flow,
         scenario: Option<Scenario>,
         now_ms: u64,
     ) -> Result<AccessToken, Error> {
         let token =
-            self.check_token(client, req.access_token, req.open_id, flow, scenario, now_ms)?;
+            self.check_token(client, &req.access_token, &req.open_id, flow, scenario, now_ms)?;
         fault(scenario, Scenario::InsufficientScope, flow)?;
-        if let Some(scope) = catalogue::get(req.endpoint).scope {
+        if let Some(scope) = catalogue::get(endpoint).scope {
             client.check_scope(scope)?;
             if !token.scopes.contains(scope) {
                 return Err(Error::InsufficientScope);
             }
         }
-        client.check_redirect_uri(req.redirect_uri)?;
-        self.check_business_id_unused(client, req.business_id, flow, scenario)?;
+        client.check_redirect_uri(&req.redirect_uri)?;
+        self.check_business_id_unused(client, &req.business_id, flow, scenario)?;
         Ok(token)
     }
 
@@ -189,10 +160,10 @@ impl<S: Store> Engine<S> {
 
     /// Opens the app task of a logged-in request and answers `{authByQR, ticketID}`.
     #[allow(clippy::too_many_arguments)]
-    pub(crate) fn open_task(
+    fn open_task(
         &mut self,
         client: &Client,
-        req: &LoggedIn<'_>,
+        req: &LoggedIn,
         token: &AccessToken,
         request: TaskRequest,
         scenario: Option<Scenario>,
@@ -205,9 +176,9 @@ impl<S: Store> Engine<S> {
             request,
             anonymous: false,
             persona: Some(token.persona.clone()),
-            business_id: Some(req.business_id.to_owned()),
-            redirect_uri: Some(req.redirect_uri.to_owned()),
-            state: req.state.map(str::to_owned),
+            business_id: Some(req.business_id.clone()),
+            redirect_uri: Some(req.redirect_uri.clone()),
+            state: req.state.clone(),
             source: Some(req.source),
             lang: Default::default(),
             same_device: token.same_device,

@@ -71,6 +71,7 @@ pub use records::{
     AccessToken, AuthCode, BusinessRecord, FormInfo, SigningRequest, Task, TaskRequest, TaskStatus,
 };
 pub use store::{MemoryStore, Store};
+pub use timers::CLOSED_TASK_RETENTION_MS;
 
 /// The scheme of the iAM Smart testing app, used in deep links and QR codes.
 pub const APP_SCHEME: &str = "hk.gov.iamsmart.testapp";

@@ -16,6 +16,7 @@ use crate::{
     engine::Flow,
     scenario::Scenario,
     vocab::{EmeField, Lang, ProfileField, Scopes, SigAlgo, SigningResult, Source},
+    wire::{EmeForm, HashToSign, PdfToSign, SigningInfo},
 };
 
 /// Something the simulated app can answer.
@@ -237,6 +238,46 @@ impl TaskRequest {
             TaskRequest::Reauth => Flow::Reauth,
             TaskRequest::Signing(_) => Flow::Signing,
             TaskRequest::PdfSigning(_) => Flow::PdfSigning,
+        }
+    }
+
+    /// The form filling an e-ME request asks for, logged-in or anonymous.
+    pub(crate) fn form_filling(form: EmeForm) -> TaskRequest {
+        TaskRequest::FormFilling {
+            eme_fields: form.eme_fields,
+            profile_fields: form.profile_fields.unwrap_or_default(),
+            form: FormInfo { name: form.form_name, num: form.form_num, desc: form.form_desc },
+        }
+    }
+
+    /// The hash signing a signing request asks for, logged-in or anonymous.
+    pub(crate) fn hash_signing(hash: HashToSign, info: SigningInfo) -> TaskRequest {
+        let hkic_hash = Some(hash.hkic_hash);
+        TaskRequest::Signing(SigningRequest::new(hash.hash_code, hash.sig_algo, hkic_hash, info))
+    }
+
+    /// The PDF signing a PDF-signing request asks for, logged-in or anonymous.
+    pub(crate) fn pdf_signing(pdf: PdfToSign, info: SigningInfo) -> TaskRequest {
+        TaskRequest::PdfSigning(SigningRequest::new(pdf.doc_digest, None, pdf.hkic_hash, info))
+    }
+}
+
+impl SigningRequest {
+    /// What to sign and how, with what the app shows; the step-up fields are checked with
+    /// the request but not kept.
+    fn new(
+        digest: String,
+        sig_algo: Option<SigAlgo>,
+        hkic_hash: Option<String>,
+        info: SigningInfo,
+    ) -> SigningRequest {
+        SigningRequest {
+            digest,
+            sig_algo,
+            hkic_hash,
+            department: info.department,
+            service_name: info.service_name,
+            document_name: info.document_name,
         }
     }
 }

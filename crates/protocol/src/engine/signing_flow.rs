@@ -19,10 +19,8 @@ use crate::{
     engine::{
         Client, Engine, Flow, Persona, SigningRequest as TaskSigning, Store, Task, TaskRequest,
         api::{self, Handled},
-        data_flows::LoggedIn,
         fault,
         outcome::Released,
-        personas,
     },
     pki::{self, Signer, SignerSpec, ValidityWindow},
     scenario::Scenario,
@@ -41,27 +39,9 @@ impl<S: Store> Engine<S> {
         rng: &mut impl CryptoRng,
     ) -> Result<Handled, Error> {
         let req: SigningRequest = api::parse(body)?;
-        check_digest("hashCode", &req.hash_code, req.sig_algo)?;
-        let common = LoggedIn {
-            endpoint: EndpointId::Signing,
-            business_id: &req.business_id,
-            access_token: &req.access_token,
-            open_id: &req.open_id,
-            source: req.source,
-            redirect_uri: &req.redirect_uri,
-            state: req.state.as_deref(),
-        };
-        let token = self.admit_logged_in(client, &common, Flow::Signing, scenario, now_ms)?;
-        check_signer(personas::find(&token.persona)?, Some(&req.hkic_hash), scenario)?;
-        let request = TaskRequest::Signing(TaskSigning {
-            digest: req.hash_code.clone(),
-            sig_algo: req.sig_algo,
-            hkic_hash: Some(req.hkic_hash.clone()),
-            department: req.department.clone(),
-            service_name: req.service_name.clone(),
-            document_name: req.document_name.clone(),
-        });
-        self.open_task(client, &common, &token, request, scenario, now_ms, rng)
+        check_digest("hashCode", &req.hash.hash_code, req.hash.sig_algo)?;
+        let request = TaskRequest::hash_signing(req.hash, req.info);
+        self.initiate(client, EndpointId::Signing, &req.logged_in, request, scenario, now_ms, rng)
     }
 
     /// `account/pdfsigning/initiateRequest`.
@@ -74,27 +54,10 @@ impl<S: Store> Engine<S> {
         rng: &mut impl CryptoRng,
     ) -> Result<Handled, Error> {
         let req: PdfSigningRequest = api::parse(body)?;
-        check_digest("docDigest", &req.doc_digest, Some(SigAlgo::NoneWithRsa))?;
-        let common = LoggedIn {
-            endpoint: EndpointId::PdfSigning,
-            business_id: &req.business_id,
-            access_token: &req.access_token,
-            open_id: &req.open_id,
-            source: req.source,
-            redirect_uri: &req.redirect_uri,
-            state: req.state.as_deref(),
-        };
-        let token = self.admit_logged_in(client, &common, Flow::PdfSigning, scenario, now_ms)?;
-        check_signer(personas::find(&token.persona)?, req.hkic_hash.as_deref(), scenario)?;
-        let request = TaskRequest::PdfSigning(TaskSigning {
-            digest: req.doc_digest.clone(),
-            sig_algo: None,
-            hkic_hash: req.hkic_hash.clone(),
-            department: req.department.clone(),
-            service_name: req.service_name.clone(),
-            document_name: req.document_name.clone(),
-        });
-        self.open_task(client, &common, &token, request, scenario, now_ms, rng)
+        check_digest("docDigest", &req.pdf.doc_digest, Some(SigAlgo::NoneWithRsa))?;
+        let request = TaskRequest::pdf_signing(req.pdf, req.info);
+        let endpoint = EndpointId::PdfSigning;
+        self.initiate(client, endpoint, &req.logged_in, request, scenario, now_ms, rng)
     }
 
     /// `account/signing/ackResult`: records the e-service's verdict on a signing outcome,

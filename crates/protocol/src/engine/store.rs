@@ -31,6 +31,8 @@ pub trait Store {
     fn put_task(&mut self, task: Task);
     /// Every task, for expiry and for the app's inbox.
     fn tasks(&self) -> Vec<Task>;
+    /// Forgets a task that is long closed.
+    fn remove_task(&mut self, id: &str);
 
     /// Removes and returns an authorisation code, so that it can be used only once.
     fn take_auth_code(&mut self, code: &str) -> Option<AuthCode>;
@@ -91,6 +93,10 @@ impl Store for MemoryStore {
 
     fn tasks(&self) -> Vec<Task> {
         self.tasks.values().cloned().collect()
+    }
+
+    fn remove_task(&mut self, id: &str) {
+        self.tasks.remove(id);
     }
 
     fn take_auth_code(&mut self, code: &str) -> Option<AuthCode> {

@@ -5,7 +5,8 @@
 //! approved as its persona (or the client's default). A task past its expiry times out: a
 //! logged-in request sends its flow's timeout code in a callback; a login or anonymous page
 //! that was opened in the app redirects with the timeout code; one never scanned just
-//! expires, and its page offers a new code.
+//! expires, and its page offers a new code. Closed tasks are forgotten an hour after their
+//! expiry, so a long-running store does not grow without bound.
 
 use rand_core::CryptoRng;
 
@@ -14,12 +15,19 @@ use crate::engine::{
     outcome::{Answer, default_persona},
 };
 
+/// How long a closed task is kept after its expiry, so its page and the app can still show
+/// the outcome.
+pub const CLOSED_TASK_RETENTION_MS: u64 = 60 * 60 * 1000;
+
 impl<S: Store> Engine<S> {
     /// Carries out everything due at `now_ms`; returns the messages to send.
     pub fn poll(&mut self, now_ms: u64, rng: &mut impl CryptoRng) -> Vec<Outbound> {
         let mut res = Vec::new();
         for task in self.store.tasks() {
             if !task.is_open() {
+                if now_ms >= task.expires_ms.saturating_add(CLOSED_TASK_RETENTION_MS) {
+                    self.store.remove_task(&task.id);
+                }
                 continue;
             }
             if approval_due(&task, now_ms) {

@@ -84,14 +84,8 @@ impl SandboxCa {
     /// Builds the root CA with a self-signed certificate valid during `validity`.
     pub fn new(validity: ValidityWindow) -> Result<SandboxCa, Error> {
         let key = SigningKey::<Sha256>::new(material::ca_key()?);
-        let subject = name(CA_COMMON_NAME)?;
-        let profile = RootProfile { subject };
-        let spki = public_key_info(key.as_ref())?;
-        let builder =
-            CertificateBuilder::new(profile, serial(CA_SERIAL)?, to_validity(validity)?, spki)
-                .map_err(|_| Error::Internal)?;
-        let certificate = build(builder, &key)?;
-        let der = certificate.to_der().map_err(|_| Error::Internal)?;
+        let profile = RootProfile { subject: name(CA_COMMON_NAME)? };
+        let (certificate, der) = build(profile, CA_SERIAL, validity, key.as_ref(), &key)?;
         Ok(SandboxCa { key, certificate, der })
     }
 
@@ -109,16 +103,8 @@ impl SandboxCa {
             subject: name(spec.english_name)?,
             issuer: self.certificate.tbs_certificate().subject().clone(),
         };
-        let spki = public_key_info(&key)?;
-        let builder = CertificateBuilder::new(
-            profile,
-            serial(spec.serial)?,
-            to_validity(spec.validity)?,
-            spki,
-        )
-        .map_err(|_| Error::Internal)?;
-        let certificate = build(builder, &self.key)?;
-        Signer::new(spec.persona_id, key, certificate)
+        let (certificate, der) = build(profile, spec.serial, spec.validity, &key, &self.key)?;
+        Ok(Signer::new(spec.persona_id, key, certificate, der))
     }
 
     /// The CA's certificate.
@@ -274,13 +260,22 @@ pub(super) fn time(ms: u64) -> Option<Time> {
     DateTime::from_unix_duration(Duration::from_millis(ms)).ok().map(Time::from)
 }
 
-fn public_key_info(key: &PrivateKey) -> Result<SubjectPublicKeyInfoOwned, Error> {
-    SubjectPublicKeyInfoOwned::from_key(key.as_public_key()).map_err(|_| Error::Internal)
-}
-
+/// Builds and signs the certificate `profile` describes for `subject_key`; returns it with
+/// its DER encoding.
 fn build<P: BuilderProfile>(
-    builder: CertificateBuilder<P>,
+    profile: P,
+    serial_number: u64,
+    validity: ValidityWindow,
+    subject_key: &PrivateKey,
     issuer_key: &SigningKey<Sha256>,
-) -> Result<Certificate, Error> {
-    builder.build::<_, rsa::pkcs1v15::Signature>(issuer_key).map_err(|_| Error::Internal)
+) -> Result<(Certificate, Vec<u8>), Error> {
+    let spki = SubjectPublicKeyInfoOwned::from_key(subject_key.as_public_key())
+        .map_err(|_| Error::Internal)?;
+    let builder =
+        CertificateBuilder::new(profile, serial(serial_number)?, to_validity(validity)?, spki)
+            .map_err(|_| Error::Internal)?;
+    let certificate =
+        builder.build::<_, rsa::pkcs1v15::Signature>(issuer_key).map_err(|_| Error::Internal)?;
+    let der = certificate.to_der().map_err(|_| Error::Internal)?;
+    Ok((certificate, der))
 }

@@ -9,9 +9,7 @@ use std::fmt;
 
 use base64::{Engine as _, engine::general_purpose::STANDARD};
 use rsa::PrivateKey;
-use x509_cert::{Certificate, der::Encode};
-
-use crate::Error;
+use x509_cert::Certificate;
 
 /// A persona's signing key together with the certificate the sandbox CA issued for it.
 pub struct Signer {
@@ -43,13 +41,14 @@ impl Signer {
         STANDARD.encode(&self.der)
     }
 
+    /// Pairs `key` with its `certificate`, whose DER encoding is `der`.
     pub(super) fn new(
         persona_id: &str,
         key: PrivateKey,
         certificate: Certificate,
-    ) -> Result<Signer, Error> {
-        let der = certificate.to_der().map_err(|_| Error::Internal)?;
-        Ok(Signer { persona_id: persona_id.to_owned(), key, certificate, der })
+        der: Vec<u8>,
+    ) -> Signer {
+        Signer { persona_id: persona_id.to_owned(), key, certificate, der }
     }
 
     pub(super) fn key(&self) -> &PrivateKey {

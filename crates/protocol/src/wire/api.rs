@@ -70,9 +70,12 @@ pub struct KeyResponse {
     pub expires_in: u64,
 }
 
-/// Body of `account/auth/profile/initiateRequest`.
+/// The fields every logged-in `initiateRequest` starts with: which request, which user, and
+/// where the result goes.
+///
+/// The request types hold it flattened, so on the wire these are top-level fields.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ProfileRequest {
+pub struct LoggedIn {
     /// The e-service's unique id for this request.
     #[serde(rename = "businessID")]
     pub business_id: String,
@@ -90,6 +93,14 @@ pub struct ProfileRequest {
     /// Echoed in the callback.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
+}
+
+/// Body of `account/auth/profile/initiateRequest`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfileRequest {
+    /// The request, the user and where the result goes.
+    #[serde(flatten)]
+    pub logged_in: LoggedIn,
     /// The fields asked for.
     #[serde(rename = "profileFields")]
     pub profile_fields: Vec<ProfileField>,
@@ -98,23 +109,18 @@ pub struct ProfileRequest {
 /// Body of `account/eme/initiateRequest`: e-ME form filling for a logged-in user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EmeRequest {
-    /// The e-service's unique id for this request.
-    #[serde(rename = "businessID")]
-    pub business_id: String,
-    /// The user's token.
-    #[serde(rename = "accessToken")]
-    pub access_token: String,
-    /// The user's tokenised id.
-    #[serde(rename = "openID")]
-    pub open_id: String,
-    /// The user's browser or app.
-    pub source: Source,
-    /// Where the result is posted.
-    #[serde(rename = "redirectURI")]
-    pub redirect_uri: String,
-    /// Echoed in the callback.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub state: Option<String>,
+    /// The request, the user and where the result goes.
+    #[serde(flatten)]
+    pub logged_in: LoggedIn,
+    /// The form and the fields asked for.
+    #[serde(flatten)]
+    pub form: EmeForm,
+}
+
+/// What an e-ME request asks for, logged-in or anonymous: the form the data is for and the
+/// fields to fill it with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmeForm {
     /// Form name shown in the app.
     #[serde(rename = "formName", default, skip_serializing_if = "Option::is_none")]
     pub form_name: Option<String>,
@@ -138,65 +144,38 @@ pub struct AnonymousEmeRequest {
     /// The e-service's unique id for this request.
     #[serde(rename = "businessID")]
     pub business_id: String,
-    /// Form name shown in the app.
-    #[serde(rename = "formName", default, skip_serializing_if = "Option::is_none")]
-    pub form_name: Option<String>,
-    /// Form number shown in the app.
-    #[serde(rename = "formNum", default, skip_serializing_if = "Option::is_none")]
-    pub form_num: Option<String>,
-    /// Form description shown in the app.
-    #[serde(rename = "formDesc", default, skip_serializing_if = "Option::is_none")]
-    pub form_desc: Option<String>,
-    /// The e-ME fields asked for.
-    #[serde(rename = "eMEFields")]
-    pub eme_fields: Vec<EmeField>,
-    /// Verified profile fields asked for alongside.
-    #[serde(rename = "profileFields", default, skip_serializing_if = "Option::is_none")]
-    pub profile_fields: Option<Vec<ProfileField>>,
+    /// The form and the fields asked for.
+    #[serde(flatten)]
+    pub form: EmeForm,
 }
 
 /// Body of `account/stepup/initiateRequest`: re-authenticate a logged-in user.
+///
+/// It carries only the fields every logged-in request has.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct StepupRequest {
-    /// The e-service's unique id for this request.
-    #[serde(rename = "businessID")]
-    pub business_id: String,
-    /// The user's token.
-    #[serde(rename = "accessToken")]
-    pub access_token: String,
-    /// The user's tokenised id.
-    #[serde(rename = "openID")]
-    pub open_id: String,
-    /// The user's browser or app.
-    pub source: Source,
-    /// Where the result is posted.
-    #[serde(rename = "redirectURI")]
-    pub redirect_uri: String,
-    /// Echoed in the callback.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub state: Option<String>,
+    /// The request, the user and where the result goes.
+    pub logged_in: LoggedIn,
 }
 
 /// Body of `account/signing/initiateRequest`: sign a hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SigningRequest {
-    /// The e-service's unique id for this request.
-    #[serde(rename = "businessID")]
-    pub business_id: String,
-    /// The user's token.
-    #[serde(rename = "accessToken")]
-    pub access_token: String,
-    /// The user's tokenised id.
-    #[serde(rename = "openID")]
-    pub open_id: String,
-    /// The user's browser or app.
-    pub source: Source,
-    /// Where the result is posted.
-    #[serde(rename = "redirectURI")]
-    pub redirect_uri: String,
-    /// Echoed in the callback.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub state: Option<String>,
+    /// The request, the user and where the result goes.
+    #[serde(flatten)]
+    pub logged_in: LoggedIn,
+    /// The hash to sign, and for whom.
+    #[serde(flatten)]
+    pub hash: HashToSign,
+    /// What the app shows, and the extra authentication asked for.
+    #[serde(flatten)]
+    pub info: SigningInfo,
+}
+
+/// What a hash-signing request asks to sign, logged-in or anonymous, and for whom.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HashToSign {
     /// Base64 of the document hash to sign.
     #[serde(rename = "hashCode")]
     pub hash_code: String,
@@ -206,6 +185,12 @@ pub struct SigningRequest {
     /// Base64 of SHA-256 of the intended signer's identity card number.
     #[serde(rename = "HKICHash")]
     pub hkic_hash: String,
+}
+
+/// What every signing request, hash or PDF, logged-in or anonymous, carries besides the
+/// digest: what the app shows the signer, and the extra authentication asked of them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SigningInfo {
     /// Department shown in the app.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub department: Option<String>,
@@ -226,44 +211,26 @@ pub struct SigningRequest {
 /// Body of `account/pdfsigning/initiateRequest`: sign a PDF's byte-range digest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PdfSigningRequest {
-    /// The e-service's unique id for this request.
-    #[serde(rename = "businessID")]
-    pub business_id: String,
-    /// The user's token.
-    #[serde(rename = "accessToken")]
-    pub access_token: String,
-    /// The user's tokenised id.
-    #[serde(rename = "openID")]
-    pub open_id: String,
-    /// The user's browser or app.
-    pub source: Source,
-    /// Where the result is posted.
-    #[serde(rename = "redirectURI")]
-    pub redirect_uri: String,
-    /// Echoed in the callback.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub state: Option<String>,
+    /// The request, the user and where the result goes.
+    #[serde(flatten)]
+    pub logged_in: LoggedIn,
+    /// The digest to sign, and for whom.
+    #[serde(flatten)]
+    pub pdf: PdfToSign,
+    /// What the app shows, and the extra authentication asked for.
+    #[serde(flatten)]
+    pub info: SigningInfo,
+}
+
+/// What a PDF-signing request asks to sign, logged-in or anonymous, and for whom.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PdfToSign {
     /// Base64 of the digest of the PDF's signed byte range.
     #[serde(rename = "docDigest")]
     pub doc_digest: String,
     /// Base64 of SHA-256 of the intended signer's identity card number.
     #[serde(rename = "HKICHash", default, skip_serializing_if = "Option::is_none")]
     pub hkic_hash: Option<String>,
-    /// Department shown in the app.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub department: Option<String>,
-    /// Service name shown in the app.
-    #[serde(rename = "serviceName")]
-    pub service_name: String,
-    /// Document name shown in the app.
-    #[serde(rename = "documentName")]
-    pub document_name: String,
-    /// Extra authentication factors, as JSON text.
-    #[serde(rename = "stepupAuthMethod", default, skip_serializing_if = "Option::is_none")]
-    pub stepup_auth_method: Option<String>,
-    /// Minimum account age in hours.
-    #[serde(rename = "stepupAuthPeriod", default, skip_serializing_if = "Option::is_none")]
-    pub stepup_auth_period: Option<u32>,
 }
 
 /// Body of `account/signing/ackResult`: the e-service's verdict on a signature.
@@ -283,30 +250,12 @@ pub struct AnonymousSigningRequest {
     /// The e-service's unique id for this request.
     #[serde(rename = "businessID")]
     pub business_id: String,
-    /// Base64 of the document hash to sign.
-    #[serde(rename = "hashCode")]
-    pub hash_code: String,
-    /// How to sign; `SHA256withRSA` when absent.
-    #[serde(rename = "sigAlgo", default, skip_serializing_if = "Option::is_none")]
-    pub sig_algo: Option<SigAlgo>,
-    /// Base64 of SHA-256 of the intended signer's identity card number.
-    #[serde(rename = "HKICHash")]
-    pub hkic_hash: String,
-    /// Department shown in the app.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub department: Option<String>,
-    /// Service name shown in the app.
-    #[serde(rename = "serviceName")]
-    pub service_name: String,
-    /// Document name shown in the app.
-    #[serde(rename = "documentName")]
-    pub document_name: String,
-    /// Extra authentication factors, as JSON text.
-    #[serde(rename = "stepupAuthMethod", default, skip_serializing_if = "Option::is_none")]
-    pub stepup_auth_method: Option<String>,
-    /// Minimum account age in hours.
-    #[serde(rename = "stepupAuthPeriod", default, skip_serializing_if = "Option::is_none")]
-    pub stepup_auth_period: Option<u32>,
+    /// The hash to sign, and for whom.
+    #[serde(flatten)]
+    pub hash: HashToSign,
+    /// What the app shows, and the extra authentication asked for.
+    #[serde(flatten)]
+    pub info: SigningInfo,
 }
 
 /// Body of `anonymous/pdfsigning/initiateRequest`.
@@ -315,27 +264,12 @@ pub struct AnonymousPdfSigningRequest {
     /// The e-service's unique id for this request.
     #[serde(rename = "businessID")]
     pub business_id: String,
-    /// Base64 of the digest of the PDF's signed byte range.
-    #[serde(rename = "docDigest")]
-    pub doc_digest: String,
-    /// Base64 of SHA-256 of the intended signer's identity card number.
-    #[serde(rename = "HKICHash", default, skip_serializing_if = "Option::is_none")]
-    pub hkic_hash: Option<String>,
-    /// Department shown in the app.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub department: Option<String>,
-    /// Service name shown in the app.
-    #[serde(rename = "serviceName")]
-    pub service_name: String,
-    /// Document name shown in the app.
-    #[serde(rename = "documentName")]
-    pub document_name: String,
-    /// Extra authentication factors, as JSON text.
-    #[serde(rename = "stepupAuthMethod", default, skip_serializing_if = "Option::is_none")]
-    pub stepup_auth_method: Option<String>,
-    /// Minimum account age in hours.
-    #[serde(rename = "stepupAuthPeriod", default, skip_serializing_if = "Option::is_none")]
-    pub stepup_auth_period: Option<u32>,
+    /// The digest to sign, and for whom.
+    #[serde(flatten)]
+    pub pdf: PdfToSign,
+    /// What the app shows, and the extra authentication asked for.
+    #[serde(flatten)]
+    pub info: SigningInfo,
 }
 
 /// Body of every anonymous `getResult`: which request, and the token from its code.

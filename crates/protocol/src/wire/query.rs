@@ -146,18 +146,12 @@ impl GetQrQuery {
             ("redirectURI", self.redirect_uri.clone()),
             ("scope", self.scope.to_string()),
         ];
-        if let Some(lang) = self.lang {
-            res.push(("lang", lang.as_str().to_owned()));
-        }
-        if let Some(state) = &self.state {
-            res.push(("state", state.clone()));
-        }
-        if let Some(broker_page) = self.broker_page {
-            res.push(("brokerPage", broker_page.to_string()));
-        }
-        if let Some(ticket_id) = &self.ticket_id {
-            res.push(("ticketID", ticket_id.clone()));
-        }
+        res.extend(present([
+            ("lang", self.lang.map(|it| it.as_str().to_owned())),
+            ("state", self.state.clone()),
+            ("brokerPage", self.broker_page.map(|it| it.to_string())),
+            ("ticketID", self.ticket_id.clone()),
+        ]));
         res
     }
 
@@ -190,20 +184,13 @@ impl RedirectQuery {
 
     /// The query's pairs: `businessID`, `code`, `error_code`, `state`, when present.
     pub fn pairs(&self) -> Vec<(&'static str, &str)> {
-        let mut res = Vec::with_capacity(3);
-        if let Some(business_id) = &self.business_id {
-            res.push(("businessID", business_id.as_str()));
-        }
-        if let Some(code) = &self.code {
-            res.push(("code", code.as_str()));
-        }
-        if let Some(error_code) = self.error_code {
-            res.push(("error_code", error_code.as_str()));
-        }
-        if let Some(state) = &self.state {
-            res.push(("state", state.as_str()));
-        }
-        res
+        present([
+            ("businessID", self.business_id.as_deref()),
+            ("code", self.code.as_deref()),
+            ("error_code", self.error_code.map(Code::as_str)),
+            ("state", self.state.as_deref()),
+        ])
+        .collect()
     }
 
     /// The URL the browser is sent to: `redirect_uri` with this query appended.
@@ -231,6 +218,13 @@ impl RedirectQuery {
         }
         Ok(res)
     }
+}
+
+/// The pairs whose value is present, in order.
+fn present<V>(
+    pairs: impl IntoIterator<Item = (&'static str, Option<V>)>,
+) -> impl Iterator<Item = (&'static str, V)> {
+    pairs.into_iter().filter_map(|(key, value)| Some((key, value?)))
 }
 
 /// Reads `brokerPage` from JSON booleans or from `true`/`false` text in any letter case.

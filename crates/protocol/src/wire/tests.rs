@@ -134,7 +134,7 @@ fn seed_profile_request_round_trips() {
             "redirectURI":"https://rp.example.com/iamsmart/profile","state":"eddd527b6",
             "profileFields":["idNo","enName"]}"#,
     );
-    assert_eq!(req.source, Source::AndroidChrome);
+    assert_eq!(req.logged_in.source, Source::AndroidChrome);
     assert_eq!(req.profile_fields, [ProfileField::IdNo, ProfileField::EnName]);
 }
 
@@ -145,8 +145,8 @@ fn eme_request_round_trips_and_skips_absent_fields() {
             "redirectURI":"https://rp.example.com/cb","formName":"申請表","formNum":"F-1",
             "eMEFields":["mobileNumber","residentialAddress"]}"#,
     );
-    assert_eq!(req.eme_fields, [EmeField::MobileNumber, EmeField::ResidentialAddress]);
-    assert_eq!(req.state, None);
+    assert_eq!(req.form.eme_fields, [EmeField::MobileNumber, EmeField::ResidentialAddress]);
+    assert_eq!(req.logged_in.state, None);
 }
 
 #[test]
@@ -226,7 +226,7 @@ fn signing_payloads_round_trip() {
             "serviceName":"Tax return","documentName":"BIR60",
             "stepupAuthMethod":"{\"unary\":[\"FR\"]}","stepupAuthPeriod":24}"#,
     );
-    assert_eq!(req.stepup_auth_period, Some(24));
+    assert_eq!(req.info.stepup_auth_period, Some(24));
     let cb: HashSignature = check_round_trip(
         r#"{"businessID":"b3","state":"s","hashCode":"n4bQ","timestamp":1557048906183,
             "signature":"c2ln","cert":"Y2VydA=="}"#,

@@ -6,7 +6,7 @@ use super::util::*;
 use crate::{
     Code, Error,
     content::ContentMode,
-    engine::{AppAction, AutoAnswer, Outbound, QrStatus, TaskStatus},
+    engine::{AppAction, AutoAnswer, CLOSED_TASK_RETENTION_MS, Outbound, QrStatus, TaskStatus},
     scenario::Scenario,
     vocab::Source,
 };
@@ -38,6 +38,9 @@ fn login_ticket_expires_after_its_lifetime() {
     assert_eq!(sb.engine.poll(sb.now, &mut sb.rng), Vec::new());
     assert_eq!(sb.engine.app_view(&page.ticket_id).unwrap().task.status, TaskStatus::Expired);
     assert_eq!(sb.engine.next_deadline(), None);
+    sb.advance(CLOSED_TASK_RETENTION_MS);
+    sb.engine.poll(sb.now, &mut sb.rng);
+    assert_eq!(sb.engine.qr_status(&page.ticket_id, sb.now), QrStatus::Unknown);
 }
 
 #[test]
