@@ -8,6 +8,7 @@
 //! `/usr/bin/chromedriver`; `cargo xtask test` provides both.
 
 pub mod browser;
+pub mod eservice;
 pub mod http;
 pub mod sandbox;
 

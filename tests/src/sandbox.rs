@@ -1,34 +1,101 @@
-//! A real server on a free loopback port, stopped when dropped.
+//! A real server on a free loopback port with its own data folder, stopped when dropped.
+//!
+//! Each sandbox gets a fresh data folder (removed when the last user of it is dropped), a known
+//! admin token ([`ADMIN_TOKEN`]) and a 1024-bit demo key, so that first runs stay fast in debug
+//! builds. [`Sandbox::restart`] stops the server and starts a new one on the same port and
+//! folder, as a developer's restart would.
 
-use std::net::SocketAddr;
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::{Duration, Instant},
+};
 
-use anyhow::Context as _;
+use anyhow::{Context as _, bail};
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 
-use crate::workspace_root;
+use crate::{http, workspace_root};
+
+/// The admin token of test servers.
+pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789";
 
 /// A running sandbox server.
 #[derive(Debug)]
 pub struct Sandbox {
     pub addr: SocketAddr,
+    data: Arc<DataDir>,
+    edit: fn(&mut server::Args),
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<anyhow::Result<()>>>,
 }
 
+/// A data folder, removed when dropped.
+#[derive(Debug)]
+pub struct DataDir(PathBuf);
+
 impl Sandbox {
-    /// Starts the server on `127.0.0.1:0`, serving the built `dist/`.
+    /// Starts the server on `127.0.0.1:0`, serving the built `dist/`, with a fresh data folder.
     pub async fn start() -> anyhow::Result<Sandbox> {
+        Sandbox::start_with(|_| {}).await
+    }
+
+    /// Like [`Sandbox::start`], with the settings adjusted by `edit`.
+    pub async fn start_with(edit: fn(&mut server::Args)) -> anyhow::Result<Sandbox> {
+        let data = Arc::new(DataDir::fresh()?);
+        Sandbox::launch("127.0.0.1:0".parse()?, data, edit).await
+    }
+
+    /// Stops the server and starts it again on the same port and data folder.
+    pub async fn restart(mut self) -> anyhow::Result<Sandbox> {
+        let (addr, data, edit) = (self.addr, self.data.clone(), self.edit);
+        self.shutdown().await?;
+        Sandbox::launch(addr, data, edit).await
+    }
+
+    async fn launch(
+        addr: SocketAddr,
+        data: Arc<DataDir>,
+        edit: fn(&mut server::Args),
+    ) -> anyhow::Result<Sandbox> {
         let dist = workspace_root().join("dist");
-        let config = server::Args { addr: "127.0.0.1:0".parse()?, dist, log: "warn".into() }
+        let mut args = server::Args::with_folders(addr, dist, data.path().to_owned());
+        args.log = "warn".into();
+        args.admin_token = Some(ADMIN_TOKEN.into());
+        args.demo_kek_bits = 1024;
+        args.rate_limit = 0;
+        edit(&mut args);
+        let config = args
             .validate()
             .context("the portal is not built: run `cargo xtask dist` (or `cargo xtask test`)")?;
-        let listener = TcpListener::bind(config.addr).await?;
+        let listener = bind(config.addr).await?;
         let addr = listener.local_addr()?;
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(server::serve(listener, config, async {
             let _ = stopped.await;
         }));
-        Ok(Sandbox { addr, stop: Some(stop), task: Some(task) })
+        let sandbox = Sandbox { addr, data, edit, stop: Some(stop), task: Some(task) };
+        sandbox.wait_ready().await?;
+        Ok(sandbox)
+    }
+
+    /// Waits until `/healthz` answers 200 (the platform has started).
+    async fn wait_ready(&self) -> anyhow::Result<()> {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Ok(res) = http::get(&self.url("/healthz"), &[]).await
+                && res.status == 200
+            {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                bail!("the sandbox did not become ready within 60 s");
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     /// The absolute URL of `path` on this server.
@@ -36,8 +103,17 @@ impl Sandbox {
         format!("http://{}{path}", self.addr)
     }
 
+    /// The data folder.
+    pub fn data_dir(&self) -> &Path {
+        self.data.path()
+    }
+
     /// Stops the server and waits for it to drain.
     pub async fn stop(mut self) -> anyhow::Result<()> {
+        self.shutdown().await
+    }
+
+    async fn shutdown(&mut self) -> anyhow::Result<()> {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -52,6 +128,48 @@ impl Drop for Sandbox {
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
+        }
+    }
+}
+
+impl DataDir {
+    /// A new, empty folder under the system's temporary folder.
+    pub fn fresh() -> anyhow::Result<DataDir> {
+        static N: AtomicU64 = AtomicU64::new(0);
+        let n = N.fetch_add(1, Ordering::SeqCst);
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos();
+        let path = std::env::temp_dir()
+            .join(format!("iams-sandbox-test-{}-{n}-{stamp}", std::process::id()));
+        std::fs::create_dir_all(&path)?;
+        Ok(DataDir(path))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for DataDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Binds `addr`, retrying for a moment while a stopped server's port is released.
+async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
+    let mut tries = 0;
+    loop {
+        match TcpListener::bind(addr).await {
+            Ok(listener) => return Ok(listener),
+            Err(err) if tries < 50 && addr.port() != 0 => {
+                tries += 1;
+                let _ = err;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(err) => return Err(err.into()),
         }
     }
 }

@@ -1,72 +1,85 @@
-//! The section pages. Each is a short introduction for now; the knowledge base fills them in.
+//! The section pages: Home and the section indexes from the knowledge base, and the pages that
+//! are not content (APIs, Helpdesk, Sign in, NotFound).
 
+use content::Page;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use crate::{
+    i18n::{Ui, tr},
+    kb::{section_pages, with_bundle},
+};
+
+/// A link to a page as a card: its title and summary.
+fn card(page: &Page) -> impl IntoView + use<> {
+    let (title, summary) = (page.meta.title.clone(), page.meta.summary.clone());
+    view! {
+        <A href=page.url.clone() attr:class="card card-link">
+            <h2>{title}</h2>
+            <p>{summary}</p>
+        </A>
+    }
+}
+
+/// The first home page (welcome) as the hero and body, the guides as cards, the other home
+/// pages as more cards.
 #[component]
 pub fn Home() -> impl IntoView {
-    view! {
-        <section class="hero">
-            <h1>"Build with iAM Smart before you reach the test environment"</h1>
-            <p class="lead">
-                "iAM Smart is Hong Kong's digital identity: residents log in to online services, "
-                "hand over verified personal data and sign documents with one app on their phone. "
-                "This sandbox gives your developers a working copy of the platform to integrate against."
-            </p>
-        </section>
-        <div class="cards">
-            <article class="card">
-                <h2>"Authentication"</h2>
-                <p>"Log users in by QR code or on the same phone, and re-authenticate them before sensitive steps."</p>
-            </article>
-            <article class="card">
-                <h2>"Form pre-filling"</h2>
-                <p>"Fill your forms from the verified iAM Smart profile and from the user's own e-ME data, with consent per field."</p>
-            </article>
-            <article class="card">
-                <h2>"Digital signing"</h2>
-                <p>"Have iAM Smart+ users sign a document hash or a PDF, and verify the signature against the certificate."</p>
-            </article>
-        </div>
-        <p>
-            "Every call is signed with HMAC-SHA256. Try it now: "
-            <A href="/apis/signature">"compute a request signature in your browser"</A> "."
-        </p>
-    }
+    with_bundle(|bundle, ui| {
+        let home = section_pages(&bundle, "home");
+        let Some((welcome, more)) = home.split_first() else {
+            return view! { <NotFound /> }.into_any();
+        };
+        let guides = section_pages(&bundle, "guides").into_iter().map(card).collect_view();
+        let more = more.iter().map(|p| card(p)).collect_view();
+        view! {
+            <section class="hero">
+                <h1>{welcome.meta.title.clone()}</h1>
+                <p class="lead">{welcome.meta.summary.clone()}</p>
+            </section>
+            <h2 class="cards-title">{ui.home_families}</h2>
+            <div class="cards">{guides}</div>
+            <div class="prose" inner_html=welcome.html.clone()></div>
+            <h2 class="cards-title">{ui.home_more}</h2>
+            <div class="cards">{more}</div>
+            <p>{ui.home_try} <A href="/apis/signature">{ui.home_try_link}</A> "."</p>
+        }
+        .into_any()
+    })
 }
 
+/// A section's index: its title and introduction at once, then a card per page.
 #[component]
-pub fn ThingsToKnow() -> impl IntoView {
+pub fn SectionIndex(
+    /// The section id, as in `content/<lang>/<section>/`.
+    section: &'static str,
+) -> impl IntoView {
+    type Pick = fn(&Ui) -> &'static str;
+    let (title, intro): (Pick, Pick) = match section {
+        "things-to-know" => (|ui| ui.things_to_know, |ui| ui.things_intro),
+        "use-cases" => (|ui| ui.use_cases, |ui| ui.use_cases_intro),
+        "guides" => (|ui| ui.guides, |ui| ui.guides_intro),
+        _ => (|ui| ui.terms, |ui| ui.terms_intro),
+    };
     view! {
-        <h1>"Things to Know"</h1>
-        <p>
-            "Before you call the APIs: how iAM Smart identifies a user to your service (the tokenised ID), "
-            "the two kinds of account (iAM Smart and iAM Smart+), the profile and e-ME data you may ask for, "
-            "and how requests are signed and encrypted."
-        </p>
-    }
-}
-
-#[component]
-pub fn UseCases() -> impl IntoView {
-    view! {
-        <h1>"Use Cases"</h1>
-        <p>
-            "Each API family works in four set-ups: a website or an app, on the same phone as iAM Smart "
-            "or on a different device. The walkthroughs show who calls whom at every step."
-        </p>
+        <h1>{tr(title)}</h1>
+        <p class="lead">{tr(intro)}</p>
+        {with_bundle(move |bundle, _| {
+            let cards = section_pages(&bundle, section).into_iter().map(card).collect_view();
+            view! { <div class="cards">{cards}</div> }
+        })}
     }
 }
 
 #[component]
 pub fn Apis() -> impl IntoView {
     view! {
-        <h1>"APIs"</h1>
-        <p>
-            "The reference of every iAM Smart endpoint, with samples and a console that signs requests in your browser."
-        </p>
+        <h1>{tr(|ui| ui.apis)}</h1>
+        <p>{tr(|ui| ui.apis_intro)}</p>
         <ul>
-            <li><A href="/apis/signature">"Request signature calculator"</A></li>
+            <li>
+                <A href="/apis/signature">{tr(|ui| ui.apis_signature)}</A>
+            </li>
         </ul>
     }
 }
@@ -74,43 +87,27 @@ pub fn Apis() -> impl IntoView {
 #[component]
 pub fn Helpdesk() -> impl IntoView {
     view! {
-        <h1>"Helpdesk"</h1>
-        <p>"Stuck on an integration? Sign in to raise an enquiry and follow its replies here."</p>
-    }
-}
-
-#[component]
-pub fn Faq() -> impl IntoView {
-    view! {
-        <h1>"Frequently Asked Questions"</h1>
-        <p>"Answers to the questions developers ask most about tokens, signatures, callbacks and error codes."</p>
-    }
-}
-
-#[component]
-pub fn About() -> impl IntoView {
-    view! {
-        <h1>"About"</h1>
-        <p>
-            "iAM Smart Sandbox lets teams that adopt iAM Smart try every API against a faithful mock, "
-            "with made-up personas instead of real residents, before they apply for the government's "
-            "integrated testing environment."
-        </p>
+        <h1>{tr(|ui| ui.helpdesk)}</h1>
+        <p>{tr(|ui| ui.helpdesk_intro)}</p>
     }
 }
 
 #[component]
 pub fn SignIn() -> impl IntoView {
     view! {
-        <h1>"Sign in"</h1>
-        <p>"Accounts are by invitation. Sign-in opens with the account features of the sandbox."</p>
+        <h1>{tr(|ui| ui.sign_in)}</h1>
+        <p>{tr(|ui| ui.sign_in_intro)}</p>
     }
 }
 
 #[component]
 pub fn NotFound() -> impl IntoView {
     view! {
-        <h1>"Page not found"</h1>
-        <p>"No page lives at this address. " <A href="/">"Back to the home page"</A> "."</p>
+        <h1>{tr(|ui| ui.not_found_title)}</h1>
+        <p>
+            {tr(|ui| ui.not_found_text)}
+            <A href="/">{tr(|ui| ui.back_home)}</A>
+            "."
+        </p>
     }
 }

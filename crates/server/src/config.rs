@@ -17,6 +17,29 @@ pub struct Args {
     /// Log filter, in `tracing` env-filter syntax (e.g. `info`, `server=debug`).
     #[arg(long, env = "IAMS_LOG", default_value = "info")]
     pub log: String,
+    /// Folder of the mock platform's state (`sandbox.sqlite3`); created when missing.
+    #[arg(long, env = "IAMS_DATA", default_value = "data")]
+    pub data: PathBuf,
+    /// Token that guards the admin API; generated and printed at first run when absent.
+    #[arg(long, env = "IAMS_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<String>,
+    /// Base URL that phones and browsers use to reach this server (QR codes, demo redirect
+    /// URIs), e.g. `http://192.168.1.20:8080`. Defaults to the request's `Host`.
+    #[arg(long, env = "IAMS_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Largest accepted request body, in bytes; larger bodies get HTTP 413.
+    #[arg(long, env = "IAMS_BODY_LIMIT", default_value_t = 10 * 1024 * 1024)]
+    pub body_limit: usize,
+    /// Requests per second allowed per client (or per IP address for unsigned requests)
+    /// to the mock API; 0 turns rate limiting off.
+    #[arg(long, env = "IAMS_RATE_LIMIT", default_value_t = 100)]
+    pub rate_limit: u32,
+    /// Requests a client may send in a burst above the rate limit.
+    #[arg(long, env = "IAMS_RATE_BURST", default_value_t = 200)]
+    pub rate_burst: u32,
+    /// Size in bits of the RSA key generated for the demo encrypted client at first run.
+    #[arg(long, env = "IAMS_DEMO_KEK_BITS", default_value_t = 2048)]
+    pub demo_kek_bits: usize,
 }
 
 /// Validated configuration; constructing one checks every setting.
@@ -25,9 +48,33 @@ pub struct Config {
     pub addr: SocketAddr,
     pub dist: PathBuf,
     pub log: String,
+    pub data: PathBuf,
+    pub admin_token: Option<String>,
+    pub public_url: Option<String>,
+    pub body_limit: usize,
+    pub rate_limit: u32,
+    pub rate_burst: u32,
+    pub demo_kek_bits: usize,
 }
 
 impl Args {
+    /// Settings for an embedded server: `dist` and `data` as given, the other settings at
+    /// their defaults (no admin token: one is generated at first run).
+    pub fn with_folders(addr: SocketAddr, dist: PathBuf, data: PathBuf) -> Args {
+        Args {
+            addr,
+            dist,
+            log: "info".into(),
+            data,
+            admin_token: None,
+            public_url: None,
+            body_limit: 10 * 1024 * 1024,
+            rate_limit: 100,
+            rate_burst: 200,
+            demo_kek_bits: 2048,
+        }
+    }
+
     /// Checks the flags and turns them into a [`Config`].
     pub fn validate(self) -> anyhow::Result<Config> {
         let index = self.dist.join("index.html");
@@ -41,6 +88,45 @@ impl Args {
             .dist
             .canonicalize()
             .with_context(|| format!("cannot resolve {}", self.dist.display()))?;
-        Ok(Config { addr: self.addr, dist, log: self.log })
+        std::fs::create_dir_all(&self.data)
+            .with_context(|| format!("cannot create the data folder {}", self.data.display()))?;
+        if let Some(token) = &self.admin_token
+            && token.trim().len() < 8
+        {
+            bail!("--admin-token/IAMS_ADMIN_TOKEN must have at least 8 characters");
+        }
+        let public_url = match self.public_url {
+            Some(url) => {
+                let url = url.trim_end_matches('/').to_owned();
+                if !(url.starts_with("http://") || url.starts_with("https://")) {
+                    bail!("--public-url/IAMS_PUBLIC_URL must start with http:// or https://");
+                }
+                Some(url)
+            }
+            None => None,
+        };
+        if self.body_limit < 1024 {
+            bail!("--body-limit/IAMS_BODY_LIMIT must be at least 1024 bytes");
+        }
+        if self.rate_limit > 0 && self.rate_burst == 0 {
+            bail!("--rate-burst/IAMS_RATE_BURST must be at least 1 when rate limiting is on");
+        }
+        if !(protocol::keys::MIN_KEK_BITS..=protocol::keys::MAX_KEK_BITS)
+            .contains(&self.demo_kek_bits)
+        {
+            bail!("--demo-kek-bits/IAMS_DEMO_KEK_BITS must be between 1024 and 4096");
+        }
+        Ok(Config {
+            addr: self.addr,
+            dist,
+            log: self.log,
+            data: self.data,
+            admin_token: self.admin_token,
+            public_url,
+            body_limit: self.body_limit,
+            rate_limit: self.rate_limit,
+            rate_burst: self.rate_burst,
+            demo_kek_bits: self.demo_kek_bits,
+        })
     }
 }

@@ -11,11 +11,9 @@ fn main() -> anyhow::Result<()> {
         .init();
     tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(async {
         let listener = tokio::net::TcpListener::bind(config.addr).await?;
-        let url = format!("http://{}/", listener.local_addr()?);
+        // The banner (with the demo clients' secrets) goes to standard output, never to the log.
         #[allow(clippy::print_stdout)]
-        {
-            println!("iAM Smart Sandbox is running at {url}  (Ctrl-C to stop)");
-        }
-        server::serve(listener, config, server::shutdown_signal()).await
+        let on_ready = |banner: &server::Banner| println!("{}", banner.text());
+        server::serve_with(listener, config, server::shutdown_signal(), on_ready).await
     })
 }

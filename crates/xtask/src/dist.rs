@@ -6,7 +6,9 @@
 //!    `portal.js` and `portal_bg.wasm` (`--target web`, name and producers sections removed),
 //!    and the e-service JavaScript library (`edge`) for browsers and Node into
 //!    `sdk/iamsmart-edge/{web,node}/`.
-//! 3. `web/` (index.html, styles, icons) is copied next to them.
+//! 3. `web/` (index.html, styles, icons) is copied next to them, and the knowledge base (pages,
+//!    images, search index and search WASM, see `search`) is built into `kb/`, `assets/` and
+//!    `search/`.
 //! 4. If npm's binaryen is installed (`npm i binaryen`), `wasm-opt -Oz` shrinks the module.
 //!    Debian's binaryen is never used: its wasm-opt breaks wasm-bindgen's output.
 //! 5. Every text and wasm file gets `.br` and `.gz` siblings, which the server (and most static
@@ -23,7 +25,7 @@ use anyhow::Context as _;
 
 use crate::tools;
 
-const COMPRESSIBLE: &[&str] = &["wasm", "js", "ts", "css", "html", "svg", "json", "txt"];
+const COMPRESSIBLE: &[&str] = &["wasm", "js", "ts", "css", "html", "svg", "json", "txt", "bin"];
 
 /// Builds `dist/` and prints the size of every file, raw and compressed.
 pub(crate) fn build(root: &Path) -> anyhow::Result<PathBuf> {
@@ -53,6 +55,7 @@ pub(crate) fn build(root: &Path) -> anyhow::Result<PathBuf> {
     bindgen(&wasm_dir.join("edge.wasm"), &edge.join("node"), Flavour::Node)?;
 
     copy_dir(&root.join("web"), &dist)?;
+    crate::search::build(root, &dist)?;
     wasm_opt(root, &dist.join("portal_bg.wasm"))?;
     precompress(&dist)?;
     report(&dist)?;
@@ -170,7 +173,11 @@ fn report(dist: &Path) -> anyhow::Result<()> {
         let (raw, gz, br) =
             (size(&path), size(&append_ext(&path, "gz")), size(&append_ext(&path, "br")));
         let name = path.strip_prefix(dist).unwrap_or(&path).display().to_string();
-        if matches!(name.as_str(), "portal_bg.wasm" | "portal.js" | "index.html" | "style.css") {
+        // The shell: what every page loads before it shows anything (wasm-bindgen's inline JS
+        // snippets are imported by portal.js).
+        let shell =
+            matches!(name.as_str(), "portal_bg.wasm" | "portal.js" | "index.html" | "style.css");
+        if shell || name.starts_with("snippets/") {
             first_load = (first_load.0 + raw, first_load.1 + gz, first_load.2 + br);
         }
         eprintln!("  {name:<40} {raw:>10} {gz:>10} {br:>10}");

@@ -4,10 +4,12 @@
 //! - `cargo xtask run [server flags]`: build `dist/` and the server, then serve.
 //! - `cargo xtask dist`: build the portal into `dist/` (any static host can serve it).
 //! - `cargo xtask test`: install what the tests need, build `dist/`, run `cargo test`.
+//! - `cargo xtask search-bench`: sizes and timings of the knowledge-base search, in node.
 
 #![allow(clippy::print_stdout)]
 
 mod dist;
+mod search;
 mod tools;
 
 use std::{env, path::PathBuf, process::Command};
@@ -20,7 +22,8 @@ usage: cargo xtask <command>
 commands:
   run [flags]   build the portal and the server, then serve (flags go to the server; try --help)
   dist          build the portal into dist/ (WASM, JS, assets, precompressed .br/.gz)
-  test          install Chromium/ChromeDriver and the wasm target if missing, build dist/, run every test";
+  test          install Chromium/ChromeDriver and the wasm target if missing, build dist/, run every test
+  search-bench  measure the knowledge-base search in node: transfer size, index open time, query latency";
 
 fn main() -> anyhow::Result<()> {
     let mut args = env::args().skip(1);
@@ -32,6 +35,7 @@ fn main() -> anyhow::Result<()> {
         "dist" => dist::build(&root).map(drop),
         "run" => run(&root, &rest),
         "test" => test(&root, &rest),
+        "search-bench" => search::bench(&root),
         "" | "help" | "--help" | "-h" => {
             println!("{USAGE}");
             Ok(())
@@ -58,6 +62,7 @@ fn run(root: &std::path::Path, server_args: &[String]) -> anyhow::Result<()> {
 
 fn test(root: &std::path::Path, cargo_test_args: &[String]) -> anyhow::Result<()> {
     tools::ensure_browser()?;
+    tools::ensure_python_packages()?;
     dist::build(root)?;
     let mut args = vec!["test", "--workspace"];
     args.extend(cargo_test_args.iter().map(String::as_str));

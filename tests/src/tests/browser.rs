@@ -38,9 +38,9 @@ async fn every_section_is_reachable_from_the_navigation() -> anyhow::Result<()> 
         ("APIs", "/apis", "APIs"),
         ("Helpdesk", "/helpdesk", "Helpdesk"),
         ("FAQ", "/faq", "Frequently Asked Questions"),
-        ("About", "/about", "About"),
+        ("About", "/about", "About the sandbox programme"),
         ("Sign in", "/sign-in", "Sign in"),
-        ("Home", "/", "Build with iAM Smart before you reach the test environment"),
+        ("Home", "/", "Welcome to iAM Smart Sandbox"),
     ];
     Browser::start()
         .await?

@@ -66,11 +66,11 @@ async fn missing_assets_are_404_not_the_app() -> anyhow::Result<()> {
 
 #[test]
 fn config_rejects_a_folder_without_a_portal() {
-    let args = server::Args {
-        addr: "127.0.0.1:0".parse().unwrap(),
-        dist: "/nonexistent".into(),
-        log: "info".into(),
-    };
+    let args = server::Args::with_folders(
+        "127.0.0.1:0".parse().unwrap(),
+        "/nonexistent".into(),
+        std::env::temp_dir(),
+    );
     let err = args.validate().unwrap_err().to_string();
     assert!(err.contains("cargo xtask dist"), "{err}");
 }

@@ -92,6 +92,43 @@ fn protocol_pulls_in_no_io_or_async_crate() {
     assert!(found.is_empty(), "crates/protocol depends on I/O or async crates: {found:?}\n{tree}");
 }
 
+/// Which crates may name a dependency directly: the architecture's boundaries.
+const FENCES: &[(&str, &[&str])] = &[
+    ("tantivy", &["search"]),
+    ("web-sys", &["portal"]),
+    ("axum", &["server"]),
+    ("rusqlite", &["server"]),
+    ("leptos", &["portal"]),
+];
+
+#[test]
+fn only_the_owning_crates_depend_on_fenced_crates() {
+    let root = workspace_root();
+    let mut manifests: Vec<_> = fs::read_dir(root.join("crates"))
+        .expect("crates/")
+        .flatten()
+        .map(|e| e.path().join("Cargo.toml"))
+        .filter(|p| p.exists())
+        .collect();
+    manifests.push(root.join("tests/Cargo.toml"));
+    let mut breaches = Vec::new();
+    for manifest in manifests {
+        let krate =
+            manifest.parent().and_then(|p| p.file_name()).and_then(|n| n.to_str()).unwrap_or("");
+        let text = fs::read_to_string(&manifest).unwrap_or_default();
+        for &(dep, owners) in FENCES {
+            let named = text.lines().any(|l| {
+                l.trim_start().starts_with(&format!("{dep} "))
+                    || l.trim_start().starts_with(&format!("{dep}."))
+            });
+            if named && !owners.contains(&krate) {
+                breaches.push(format!("{krate} depends on {dep} (only {owners:?} may)"));
+            }
+        }
+    }
+    assert!(breaches.is_empty(), "architecture fences breached: {breaches:#?}");
+}
+
 #[test]
 fn every_rust_file_starts_with_a_module_doc() {
     let root = workspace_root();

@@ -1,0 +1,424 @@
+//! Benchmark: signed getToken requests per second against the sandbox, Prism and bare axum.
+//!
+//! Run with `cargo run --release -p server --example bench -- [--seconds 10] [--connections 256]`.
+//! It builds and starts `target/release/server` on a fresh data folder (timing the cold start
+//! to the first answered request), registers one plain-mode client per connection, and sends
+//! signed, verified getToken requests (a well-formed but unknown code, so every request runs
+//! the whole pipeline: headers, HMAC, replay guard, fields, code lookup, journal, and answers
+//! `D40004`) from `--connections` keep-alive connections for `--seconds`. It then does the
+//! same against a bare axum handler answering a fixed JSON (this binary with `--serve-hello`)
+//! and, when npm can provide it, Stoplight Prism mocking the same path from a small OpenAPI
+//! file. The load generator is built in, because each request needs its own nonce and HMAC.
+//! It prints throughput, p50/p99 latency and peak memory (VmHWM, children included) of each.
+
+// The report is the program's output.
+#![allow(clippy::print_stdout)]
+
+use std::{
+    net::{SocketAddr, TcpListener},
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use anyhow::{Context as _, bail};
+use http_body_util::{BodyExt as _, Full};
+use hyper::body::Bytes;
+use hyper_util::{client::legacy::Client, rt::TokioExecutor};
+
+const ADMIN_TOKEN: &str = "bench-admin-token-0123456789";
+const CODE_BODY: &str =
+    r#"{"code":"0123456789abcdef0123456789abcdef","grantType":"authorization_code"}"#;
+const PATH: &str = "/api/v1/auth/getToken";
+
+type HttpClient = Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>;
+
+/// One target's result.
+#[derive(Debug)]
+struct Outcome {
+    name: &'static str,
+    requests: usize,
+    errors: usize,
+    seconds: f64,
+    p50_us: u64,
+    p99_us: u64,
+    peak_kib: Option<u64>,
+}
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(port) = flag(&args, "--serve-hello") {
+        return serve_hello(port.parse()?);
+    }
+    let seconds: u64 = flag(&args, "--seconds").map_or(Ok(10), |s| s.parse())?;
+    let connections: usize = flag(&args, "--connections").map_or(Ok(256), |s| s.parse())?;
+    let root = workspace_root();
+    build(&root)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(run(&root, Duration::from_secs(seconds), connections))
+}
+
+async fn run(root: &Path, duration: Duration, connections: usize) -> anyhow::Result<()> {
+    let client: HttpClient =
+        Client::builder(TokioExecutor::new()).pool_max_idle_per_host(connections).build_http();
+    let mut results = Vec::new();
+
+    // The sandbox, cold.
+    let data = std::env::temp_dir().join(format!("iams-bench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
+    let port = free_port()?;
+    let started = Instant::now();
+    let mut sandbox = Command::new(root.join("target/release/server"))
+        .args(["--addr", &format!("127.0.0.1:{port}"), "--dist"])
+        .arg(root.join("dist"))
+        .arg("--data")
+        .arg(&data)
+        .args(["--admin-token", ADMIN_TOKEN, "--rate-limit", "0", "--log", "warn"])
+        .args(["--demo-kek-bits", "2048"])
+        .stdout(Stdio::null())
+        .spawn()
+        .context("cannot start target/release/server")?;
+    let base = format!("http://127.0.0.1:{port}");
+    let health = format!("{base}/healthz");
+    let first = wait_answer(&client, &health, Duration::from_secs(60), false).await?;
+    wait_answer(&client, &health, Duration::from_secs(60), true).await?;
+    let ready = started.elapsed();
+    println!(
+        "sandbox: first answered request after {} ms (listening; 503 while starting), ready after {} ms (first run: migrations and a 2048-bit demo key)",
+        first.as_millis(),
+        ready.as_millis()
+    );
+    let clients = register(&client, &base, connections).await?;
+    results.push(
+        load("sandbox (signed getToken)", &client, &base, &clients, duration, sandbox.id()).await,
+    );
+    stop(&mut sandbox);
+    let _ = std::fs::remove_dir_all(&data);
+
+    // A bare axum handler.
+    let port = free_port()?;
+    let mut hello = Command::new(std::env::current_exe()?)
+        .args(["--serve-hello", &port.to_string()])
+        .spawn()?;
+    let base = format!("http://127.0.0.1:{port}");
+    wait_answer(&client, &format!("{base}/healthz"), Duration::from_secs(10), true).await?;
+    let unsigned: Vec<Option<Arc<(String, String)>>> = vec![None; connections];
+    results.push(load("bare axum handler", &client, &base, &unsigned, duration, hello.id()).await);
+    stop(&mut hello);
+
+    // Prism, when npm provides it.
+    match start_prism(root).await {
+        Ok((mut prism, base)) => {
+            results.push(
+                load("Stoplight Prism mock", &client, &base, &unsigned, duration, prism.id()).await,
+            );
+            stop(&mut prism);
+        }
+        Err(err) => println!("Prism skipped: {err:#}"),
+    }
+    report(&results, connections);
+    Ok(())
+}
+
+/// Sends requests from `clients.len()` connections for `duration`.
+async fn load(
+    name: &'static str,
+    client: &HttpClient,
+    base: &str,
+    clients: &[Option<Arc<(String, String)>>],
+    duration: Duration,
+    pid: u32,
+) -> Outcome {
+    let url = format!("{base}{PATH}");
+    let deadline = Instant::now() + duration;
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for (idx, signer) in clients.iter().cloned().enumerate() {
+        let client = client.clone();
+        let url = url.clone();
+        tasks.spawn(async move {
+            let mut latencies = Vec::with_capacity(4096);
+            let mut errors = 0usize;
+            let mut n = 0u64;
+            while Instant::now() < deadline {
+                n += 1;
+                let mut req = hyper::Request::post(&url).header("content-type", "application/json");
+                if let Some(signer) = &signer {
+                    let nonce = format!("{idx:08x}{n:024x}");
+                    let headers = protocol::headers::signed_headers(
+                        &signer.0,
+                        &signer.1,
+                        now_ms(),
+                        &nonce,
+                        CODE_BODY.as_bytes(),
+                    );
+                    for (k, v) in headers {
+                        req = req.header(k, v);
+                    }
+                }
+                let Ok(req) = req.body(Full::new(Bytes::from_static(CODE_BODY.as_bytes()))) else {
+                    errors += 1;
+                    continue;
+                };
+                let sent = Instant::now();
+                let ok = match client.request(req).await {
+                    Ok(res) => {
+                        let status = res.status();
+                        let body = res.into_body().collect().await.map(|b| b.to_bytes());
+                        status.is_success()
+                            && body.is_ok_and(|b| signer.is_none() || contains(&b, b"D40004"))
+                    }
+                    Err(_) => false,
+                };
+                latencies.push(u64::try_from(sent.elapsed().as_micros()).unwrap_or(u64::MAX));
+                if !ok {
+                    errors += 1;
+                }
+            }
+            (latencies, errors)
+        });
+    }
+    let mut all = Vec::new();
+    let mut errors = 0;
+    while let Some(Ok((latencies, e))) = tasks.join_next().await {
+        all.extend(latencies);
+        errors += e;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    all.sort_unstable();
+    let pick = |q: f64| {
+        all.get(((all.len() as f64 * q) as usize).min(all.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or(0)
+    };
+    Outcome {
+        name,
+        requests: all.len(),
+        errors,
+        seconds,
+        p50_us: pick(0.50),
+        p99_us: pick(0.99),
+        peak_kib: peak_kib(pid),
+    }
+}
+
+fn report(results: &[Outcome], connections: usize) {
+    println!("\n{connections} connections, one load generator on the same machine\n");
+    println!("| target | requests | errors | req/s | p50 ms | p99 ms | peak memory MiB |");
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+    for it in results {
+        println!(
+            "| {} | {} | {} | {:.0} | {:.2} | {:.2} | {} |",
+            it.name,
+            it.requests,
+            it.errors,
+            it.requests as f64 / it.seconds,
+            it.p50_us as f64 / 1000.0,
+            it.p99_us as f64 / 1000.0,
+            it.peak_kib.map_or("?".to_owned(), |k| format!("{:.1}", k as f64 / 1024.0)),
+        );
+    }
+    let rate = |name: &str| {
+        results.iter().find(|r| r.name.starts_with(name)).map(|r| r.requests as f64 / r.seconds)
+    };
+    if let (Some(sandbox), Some(prism)) = (rate("sandbox"), rate("Stoplight")) {
+        println!("\nsandbox / Prism throughput: {:.1}x", sandbox / prism);
+    }
+}
+
+/// Registers `n` plain-mode clients; answers their (clientID, secret).
+async fn register(
+    client: &HttpClient,
+    base: &str,
+    n: usize,
+) -> anyhow::Result<Vec<Option<Arc<(String, String)>>>> {
+    let mut res = Vec::with_capacity(n);
+    for idx in 0..n {
+        let id = format!("bench{idx:027}");
+        let secret = format!("bench-secret-{idx:08}");
+        let body = serde_json::json!({
+            "clientID": id,
+            "secret": secret,
+            "redirectURIs": ["http://127.0.0.1:9/cb"],
+            "contentMode": "plain",
+        });
+        let req = hyper::Request::post(format!("{base}/sandbox/admin/clients"))
+            .header("authorization", format!("Bearer {ADMIN_TOKEN}"))
+            .body(Full::new(Bytes::from(body.to_string())))?;
+        let answer = client.request(req).await?;
+        if answer.status() != 201 {
+            bail!("cannot register a bench client: {}", answer.status());
+        }
+        res.push(Some(Arc::new((id, secret))));
+    }
+    Ok(res)
+}
+
+/// Starts Prism on a small OpenAPI file for the getToken path.
+async fn start_prism(root: &Path) -> anyhow::Result<(Child, String)> {
+    let tools = root.join("target/bench-tools");
+    let prism = tools.join("node_modules/.bin/prism");
+    if !prism.exists() {
+        std::fs::create_dir_all(&tools)?;
+        println!("installing @stoplight/prism-cli with npm into target/bench-tools …");
+        let status = Command::new("npm")
+            .args(["install", "--no-audit", "--no-fund", "--silent", "@stoplight/prism-cli"])
+            .current_dir(&tools)
+            .status()
+            .context("npm is needed for Prism")?;
+        if !status.success() {
+            bail!("npm install @stoplight/prism-cli failed");
+        }
+    }
+    let spec = tools.join("gettoken-openapi.json");
+    std::fs::write(&spec, openapi().to_string())?;
+    let port = free_port()?;
+    let child = Command::new(prism)
+        .args(["mock", "-h", "127.0.0.1", "-p", &port.to_string()])
+        .arg(&spec)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()?;
+    let base = format!("http://127.0.0.1:{port}");
+    let client: HttpClient = Client::builder(TokioExecutor::new()).build_http();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let req = hyper::Request::post(format!("{base}{PATH}"))
+            .header("content-type", "application/json")
+            .body(Full::new(Bytes::from_static(CODE_BODY.as_bytes())))?;
+        if client.request(req).await.is_ok_and(|r| r.status().is_success()) {
+            return Ok((child, base));
+        }
+        if Instant::now() > deadline {
+            bail!("Prism did not answer within 60 s");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// A minimal OpenAPI document of getToken, with the catalogue's failure envelope as example.
+fn openapi() -> serde_json::Value {
+    let endpoint = protocol::catalogue::get(protocol::catalogue::EndpointId::GetToken);
+    serde_json::json!({
+        "openapi": "3.0.3",
+        "info": { "title": "iAM Smart Sandbox (getToken only)", "version": "0.0.0" },
+        "paths": { endpoint.path: { "post": {
+            "summary": "Request accessToken and tokenised ID",
+            "requestBody": { "content": { "application/json": { "schema": { "type": "object" } } } },
+            "responses": { "200": {
+                "description": "The envelope",
+                "content": { "application/json": { "example": {
+                    "txID": "<T=00000000000000000000000000000000>",
+                    "code": "D40004",
+                    "message": "authCode not exist or expired"
+                } } }
+            } }
+        } } }
+    })
+}
+
+/// `--serve-hello PORT`: a bare axum handler answering a fixed JSON envelope.
+fn serve_hello(port: u16) -> anyhow::Result<()> {
+    use axum::{
+        Router,
+        routing::{get, post},
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async move {
+        let app = Router::new()
+            .route("/healthz", get(|| async { "ok" }))
+            .route(
+                PATH,
+                post(|| async {
+                    (
+                        [("content-type", "application/json")],
+                        r#"{"txID":"<T=00000000000000000000000000000000>","code":"D40004","message":"authCode not exist or expired"}"#,
+                    )
+                }),
+            );
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+        axum::serve(listener, app).await?;
+        Ok(())
+    })
+}
+
+/// Waits until `url` answers (with a success when `need_success`); answers how long it took.
+async fn wait_answer(
+    client: &HttpClient,
+    url: &str,
+    within: Duration,
+    need_success: bool,
+) -> anyhow::Result<Duration> {
+    let started = Instant::now();
+    loop {
+        let req = hyper::Request::get(url).body(Full::new(Bytes::new()))?;
+        if let Ok(res) = client.request(req).await
+            && (!need_success || res.status().is_success())
+        {
+            return Ok(started.elapsed());
+        }
+        if started.elapsed() > within {
+            bail!("{url} did not answer within {} s", within.as_secs());
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+}
+
+fn build(root: &Path) -> anyhow::Result<()> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .args(["build", "--release", "-p", "server", "--bin", "server"])
+        .current_dir(root)
+        .status()?;
+    if !status.success() {
+        bail!("cargo build --release -p server failed");
+    }
+    if !root.join("dist/index.html").exists() {
+        bail!("dist/ is not built: run `cargo xtask dist`");
+    }
+    Ok(())
+}
+
+/// The peak resident memory of `pid` and its descendants, in KiB.
+fn peak_kib(pid: u32) -> Option<u64> {
+    let own = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let hwm = own
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())?;
+    let children =
+        std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
+    let rest: u64 =
+        children.split_whitespace().filter_map(|c| c.parse().ok()).filter_map(peak_kib).sum();
+    Some(hwm + rest)
+}
+
+fn stop(child: &mut Child) {
+    let _ = Command::new("kill").arg(child.id().to_string()).status();
+    let _ = child.wait();
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    let addr: SocketAddr = "127.0.0.1:0".parse()?;
+    Ok(TcpListener::bind(addr)?.local_addr()?.port())
+}
+
+fn flag<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).map(String::as_str)
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+fn now_ms() -> u64 {
+    let since =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
+}
+
+fn workspace_root() -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    root.canonicalize().unwrap_or(root)
+}

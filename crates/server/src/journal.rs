@@ -1,0 +1,130 @@
+//! The request journal: the latest requests of each client, with their outcome.
+//!
+//! Every signed POST and getQR of a registered client leaves a row: when, method, path, HTTP
+//! status, D-code, `txID`, the scenario selected by header, and how long the engine took.
+//! Nothing secret is kept (no headers, no bodies). `GET /sandbox/clients/{id}/journal?limit=N`
+//! lists the latest rows, newest first; the timer keeps the latest [`KEEP`] per client.
+
+use axum::{
+    Json,
+    extract::{Path, Query, State},
+    response::{IntoResponse, Response},
+};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    AppState,
+    platform::Core,
+    state::ApiError,
+    store::{SqliteStore, to_i64},
+};
+
+/// How many rows are kept per client.
+pub const KEEP: usize = 1000;
+
+/// One journal row.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Entry {
+    pub id: i64,
+    pub client_id: Option<String>,
+    pub at_ms: i64,
+    pub method: String,
+    pub path: String,
+    pub status: u16,
+    pub code: Option<String>,
+    #[serde(rename = "txID")]
+    pub tx_id: Option<String>,
+    pub scenario: Option<String>,
+    pub elapsed_us: i64,
+}
+
+/// What a journal row records, before it has an id.
+#[derive(Debug, Clone)]
+pub struct NewEntry<'a> {
+    pub client_id: Option<&'a str>,
+    pub method: &'a str,
+    pub path: &'a str,
+    pub status: u16,
+    pub code: Option<&'a str>,
+    pub tx_id: Option<&'a str>,
+    pub scenario: Option<&'a str>,
+    pub elapsed_us: u64,
+}
+
+/// Writes a row for a registered client; requests of unknown clients are only logged.
+pub fn record(core: &Core, entry: &NewEntry<'_>, now_ms: u64) -> anyhow::Result<()> {
+    use protocol::engine::Store as _;
+    let Some(client_id) = entry.client_id.filter(|id| core.store().client(id).is_some()) else {
+        return Ok(());
+    };
+    core.store().conn().prepare_cached(
+        "INSERT INTO journal (client_id, at_ms, method, path, status, code, tx_id, scenario, elapsed_us)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?.execute(rusqlite::params![
+        client_id,
+        to_i64(now_ms),
+        entry.method,
+        entry.path,
+        entry.status,
+        entry.code,
+        entry.tx_id,
+        entry.scenario,
+        to_i64(entry.elapsed_us),
+    ])?;
+    Ok(())
+}
+
+/// Keeps only the latest [`KEEP`] rows of each client.
+pub fn trim(store: &SqliteStore) -> anyhow::Result<()> {
+    store.conn().execute(
+        "DELETE FROM journal WHERE id IN (
+            SELECT id FROM (
+                SELECT id, ROW_NUMBER() OVER (PARTITION BY client_id ORDER BY id DESC) AS n
+                FROM journal
+            ) WHERE n > ?1
+        )",
+        [to_i64(KEEP as u64)],
+    )?;
+    Ok(())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Limit {
+    limit: Option<usize>,
+}
+
+/// `GET /sandbox/clients/{id}/journal?limit=N`: the latest N rows (default 50), newest first.
+pub async fn list(
+    State(state): State<AppState>,
+    Path(client): Path<String>,
+    Query(limit): Query<Limit>,
+) -> Result<Response, ApiError> {
+    let limit = limit.limit.unwrap_or(50).clamp(1, KEEP);
+    let rows = state
+        .ready()?
+        .platform
+        .call(move |core, _| {
+            let mut stmt = core.store().conn().prepare_cached(
+                "SELECT id, client_id, at_ms, method, path, status, code, tx_id, scenario, elapsed_us
+                 FROM journal WHERE client_id = ?1 ORDER BY id DESC LIMIT ?2",
+            )?;
+            let rows = stmt.query_map(rusqlite::params![client, to_i64(limit as u64)], |row| {
+                Ok(Entry {
+                    id: row.get(0)?,
+                    client_id: row.get(1)?,
+                    at_ms: row.get(2)?,
+                    method: row.get(3)?,
+                    path: row.get(4)?,
+                    status: row.get(5)?,
+                    code: row.get(6)?,
+                    tx_id: row.get(7)?,
+                    scenario: row.get(8)?,
+                    elapsed_us: row.get(9)?,
+                })
+            })?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await?;
+    Ok(Json(rows).into_response())
+}

@@ -1,0 +1,177 @@
+//! The mock platform as the server runs it: one engine over SQLite, behind a mutex.
+//!
+//! Every engine call goes through [`Platform::call`]: it runs on a blocking thread, takes the
+//! lock, opens a transaction, hands the closure the engine, the clock and the random number
+//! generator, records the callbacks the call produced as pending deliveries, and commits. A
+//! failure anywhere rolls the whole call back. The engine is fast (microseconds per call), so
+//! one lock is simpler than finer locking and never the bottleneck of a sandbox.
+
+use std::{
+    sync::{Arc, Mutex, MutexGuard},
+    time::{SystemTime, UNIX_EPOCH},
+};
+
+use protocol::{
+    engine::{AutoAnswer, Engine, EngineConfig, Outbound, Store},
+    scenario::Scenario,
+};
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng as _;
+use tokio::sync::Notify;
+
+use crate::store::{SqliteStore, to_i64};
+
+/// The engine, its store and its randomness, shared by every handler.
+#[derive(Debug)]
+pub struct Platform {
+    core: Mutex<Core>,
+    /// Woken when something may have changed the next deadline or queued a delivery.
+    pub changed: Notify,
+}
+
+/// What a call holds while it has the lock.
+#[derive(Debug)]
+pub struct Core {
+    pub engine: Engine<SqliteStore>,
+    pub rng: ChaCha20Rng,
+}
+
+/// Per-request overrides of a client's settings, from the `X-Sandbox-*` headers.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Overrides {
+    pub persona: Option<String>,
+    pub auto_answer: Option<AutoAnswer>,
+    pub scenario: Option<Scenario>,
+}
+
+/// Why a platform call failed: the database, or a panic in the call.
+#[derive(Debug)]
+pub struct CallError(pub anyhow::Error);
+
+impl Platform {
+    /// The platform over an opened store.
+    pub fn new(store: SqliteStore) -> anyhow::Result<Platform> {
+        let mut seed = [0u8; 32];
+        getrandom::fill(&mut seed).map_err(|err| anyhow::anyhow!("no randomness: {err}"))?;
+        let core = Core {
+            engine: Engine::new(store, EngineConfig::default()),
+            rng: ChaCha20Rng::from_seed(seed),
+        };
+        Ok(Platform { core: Mutex::new(core), changed: Notify::new() })
+    }
+
+    /// Runs `f` with the engine in one transaction, on a blocking thread.
+    pub async fn call<T, F>(self: &Arc<Self>, f: F) -> Result<T, CallError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Core, u64) -> anyhow::Result<T> + Send + 'static,
+    {
+        let this = Arc::clone(self);
+        let res = tokio::task::spawn_blocking(move || this.call_blocking(f)).await;
+        let res = res.map_err(|err| CallError(anyhow::anyhow!("platform call panicked: {err}")))?;
+        self.changed.notify_one();
+        res.map_err(CallError)
+    }
+
+    /// [`Platform::call`] on the current thread.
+    pub fn call_blocking<T>(
+        &self,
+        f: impl FnOnce(&mut Core, u64) -> anyhow::Result<T>,
+    ) -> anyhow::Result<T> {
+        let mut core = self.lock();
+        core.store().begin()?;
+        match f(&mut core, now_ms()) {
+            Ok(value) => {
+                core.store().finish()?;
+                Ok(value)
+            }
+            Err(err) => {
+                core.store().rollback();
+                Err(err)
+            }
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Core> {
+        // A panic inside a call left an open transaction at worst; `begin` clears it.
+        self.core.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl Core {
+    /// The store.
+    pub fn store(&self) -> &SqliteStore {
+        self.engine.store()
+    }
+
+    /// Queues the callbacks among `outbound` for delivery; `client_id` names the client they
+    /// belong to when the caller knows it.
+    pub fn enqueue(
+        &self,
+        outbound: &[Outbound],
+        client_id: Option<&str>,
+        now_ms: u64,
+    ) -> anyhow::Result<()> {
+        for it in outbound {
+            let Outbound::Callback { url, body } = it else {
+                continue;
+            };
+            let client_id = match client_id {
+                Some(id) => Some(id.to_owned()),
+                None => self.client_of_url(url)?,
+            };
+            self.store().conn().execute(
+                "INSERT INTO deliveries (client_id, url, body, state, next_attempt_ms, created_ms, updated_ms)
+                 VALUES (?1, ?2, ?3, 'pending', ?4, ?4, ?4)",
+                rusqlite::params![client_id, url, body, to_i64(now_ms)],
+            )?;
+            tracing::info!(client_id = client_id.as_deref().unwrap_or("?"), %url, "callback queued");
+        }
+        Ok(())
+    }
+
+    /// The first client that registered `url`.
+    fn client_of_url(&self, url: &str) -> anyhow::Result<Option<String>> {
+        let clients = self.store().clients()?;
+        Ok(clients
+            .into_iter()
+            .find(|c| c.redirect_uris.iter().any(|u| u == url))
+            .map(|c| c.client_id))
+    }
+
+    /// Runs `f` with the client's persona and automatic answer replaced by `overrides` for
+    /// the duration of the call (in the same transaction), then puts the client back.
+    pub fn with_overrides<T>(
+        &mut self,
+        client_id: Option<&str>,
+        overrides: &Overrides,
+        f: impl FnOnce(&mut Core) -> T,
+    ) -> T {
+        let changes = overrides.persona.is_some() || overrides.auto_answer.is_some();
+        let original = match client_id {
+            Some(id) if changes => self.engine.store().client(id),
+            _ => None,
+        };
+        if let Some(client) = &original {
+            let mut client = client.clone();
+            if let Some(persona) = &overrides.persona {
+                client.settings.persona = Some(persona.clone());
+            }
+            if let Some(auto) = overrides.auto_answer {
+                client.settings.auto_answer = auto;
+            }
+            self.engine.register_client(client);
+        }
+        let res = f(self);
+        if let Some(client) = original {
+            self.engine.register_client(client);
+        }
+        res
+    }
+}
+
+/// The wall clock in milliseconds since the Unix epoch.
+pub fn now_ms() -> u64 {
+    let since = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
+}

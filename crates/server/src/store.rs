@@ -1,0 +1,405 @@
+//! The engine's state in SQLite: a [`Store`] over one connection, plus the server's own tables.
+//!
+//! The database is one file, `sandbox.sqlite3` in the data folder, in WAL mode. Migrations
+//! run at start and are numbered by `PRAGMA user_version`. Engine records are kept as JSON
+//! text (they are serde types of the protocol crate), keyed the way the engine looks them up.
+//! The server's own tables hold settings (the admin token), the demo clients' private keys,
+//! callback deliveries, the built-in callback inboxes and the request journal.
+//!
+//! [`Store`] is infallible, so a failed statement is remembered instead: the caller runs each
+//! engine call in a transaction ([`SqliteStore::begin`], [`SqliteStore::finish`]) and rolls
+//! back when anything failed, so an engine call either fully happens or leaves no trace.
+
+use std::{cell::RefCell, collections::HashMap, path::Path};
+
+use anyhow::Context as _;
+use protocol::{
+    engine::{AccessToken, AuthCode, BusinessRecord, Client, Store, Task},
+    headers::ReplayGuard,
+    keys::CekState,
+};
+use rusqlite::{Connection, OptionalExtension as _, params};
+use serde::{Serialize, de::DeserializeOwned};
+
+/// The database file's name inside the data folder.
+pub const FILE_NAME: &str = "sandbox.sqlite3";
+
+/// Migrations, in order; the database's `user_version` counts those applied.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE clients (client_id TEXT PRIMARY KEY, body TEXT NOT NULL);
+CREATE TABLE tasks (id TEXT PRIMARY KEY, body TEXT NOT NULL);
+CREATE TABLE auth_codes (code TEXT PRIMARY KEY, body TEXT NOT NULL, expires_ms INTEGER NOT NULL);
+CREATE TABLE access_tokens (token TEXT PRIMARY KEY, body TEXT NOT NULL, expires_ms INTEGER NOT NULL);
+CREATE TABLE ceks (client_id TEXT PRIMARY KEY, body TEXT NOT NULL);
+CREATE TABLE replay_guards (client_id TEXT PRIMARY KEY, body TEXT NOT NULL);
+CREATE TABLE businesses (
+    client_id TEXT NOT NULL,
+    business_id TEXT NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (client_id, business_id)
+);
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE kek_private_keys (client_id TEXT PRIMARY KEY, pem TEXT NOT NULL);
+CREATE TABLE deliveries (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    client_id TEXT,
+    url TEXT NOT NULL,
+    body TEXT NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_ms INTEGER NOT NULL,
+    created_ms INTEGER NOT NULL,
+    updated_ms INTEGER NOT NULL,
+    response_status INTEGER,
+    response_body TEXT,
+    error TEXT
+);
+CREATE INDEX deliveries_due ON deliveries (state, next_attempt_ms);
+CREATE INDEX deliveries_client ON deliveries (client_id, id);
+CREATE TABLE inbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    client_id TEXT NOT NULL,
+    received_ms INTEGER NOT NULL,
+    method TEXT NOT NULL,
+    query TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX inbox_client ON inbox (client_id, id);
+CREATE TABLE journal (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    client_id TEXT,
+    at_ms INTEGER NOT NULL,
+    method TEXT NOT NULL,
+    path TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    code TEXT,
+    tx_id TEXT,
+    scenario TEXT,
+    elapsed_us INTEGER NOT NULL
+);
+CREATE INDEX journal_client ON journal (client_id, id);
+"#];
+
+/// The engine's [`Store`] in SQLite, and the connection for the server's own tables.
+///
+/// Clients and replay guards are read on every signed request, so they are also kept in
+/// memory, written through to SQLite; a rolled-back transaction empties the caches.
+#[derive(Debug)]
+pub struct SqliteStore {
+    conn: Connection,
+    /// The first error since [`SqliteStore::begin`], if any.
+    failure: RefCell<Option<String>>,
+    clients: RefCell<HashMap<String, Option<Client>>>,
+    guards: RefCell<HashMap<String, ReplayGuard>>,
+}
+
+impl SqliteStore {
+    /// Opens (creating when missing) the database in `data`, in WAL mode, and migrates it.
+    pub fn open(data: &Path) -> anyhow::Result<SqliteStore> {
+        let path = data.join(FILE_NAME);
+        let conn = Connection::open(&path)
+            .with_context(|| format!("cannot open the database {}", path.display()))?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        migrate(&conn)?;
+        Ok(SqliteStore {
+            conn,
+            failure: RefCell::new(None),
+            clients: RefCell::new(HashMap::new()),
+            guards: RefCell::new(HashMap::new()),
+        })
+    }
+
+    /// The connection, for the server's own tables.
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Starts a transaction and forgets earlier failures.
+    pub fn begin(&self) -> anyhow::Result<()> {
+        self.failure.replace(None);
+        if !self.conn.is_autocommit() {
+            // A call that panicked left its transaction open; it never committed.
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        Ok(())
+    }
+
+    /// Commits the transaction, or rolls it back (and fails) if a statement failed in it.
+    pub fn finish(&self) -> anyhow::Result<()> {
+        if let Some(err) = self.failure.take() {
+            self.rollback();
+            anyhow::bail!("database error: {err}");
+        }
+        if let Err(err) = self.conn.execute_batch("COMMIT") {
+            self.rollback();
+            return Err(err.into());
+        }
+        Ok(())
+    }
+
+    /// Rolls the transaction back.
+    pub fn rollback(&self) {
+        self.failure.replace(None);
+        self.clients.borrow_mut().clear();
+        self.guards.borrow_mut().clear();
+        let _ = self.conn.execute_batch("ROLLBACK");
+    }
+
+    /// Forgets cached records, after the tables were changed behind the engine's back.
+    pub fn forget_cached(&self) {
+        self.clients.borrow_mut().clear();
+        self.guards.borrow_mut().clear();
+    }
+
+    /// A setting of the `meta` table.
+    pub fn meta(&self, key: &str) -> anyhow::Result<Option<String>> {
+        let value = self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |row| row.get(0))
+            .optional()?;
+        Ok(value)
+    }
+
+    /// Saves a setting of the `meta` table.
+    pub fn put_meta(&self, key: &str, value: &str) -> anyhow::Result<()> {
+        self.conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+
+    /// Every registered client, by `clientID`.
+    pub fn clients(&self) -> anyhow::Result<Vec<Client>> {
+        let mut stmt = self.conn.prepare_cached("SELECT body FROM clients ORDER BY client_id")?;
+        let rows = stmt.query_map([], |row| row.get::<_, String>(0))?;
+        let mut res = Vec::new();
+        for body in rows {
+            res.push(serde_json::from_str(&body?)?);
+        }
+        Ok(res)
+    }
+
+    /// Forgets codes and tokens that expired before `before_ms`.
+    pub fn purge_expired(&self, before_ms: u64) -> anyhow::Result<()> {
+        let before = to_i64(before_ms);
+        self.conn.execute("DELETE FROM auth_codes WHERE expires_ms < ?1", [before])?;
+        self.conn.execute("DELETE FROM access_tokens WHERE expires_ms < ?1", [before])?;
+        Ok(())
+    }
+
+    /// Reads the JSON `body` of the row `sql` selects with `key`.
+    fn get<T: DeserializeOwned>(&self, sql: &str, key: &[&dyn rusqlite::ToSql]) -> Option<T> {
+        let res = self
+            .conn
+            .prepare_cached(sql)
+            .and_then(|mut stmt| stmt.query_row(key, |row| row.get::<_, String>(0)).optional());
+        let body = match res {
+            Ok(body) => body?,
+            Err(err) => return self.fail(err.to_string()),
+        };
+        match serde_json::from_str(&body) {
+            Ok(value) => Some(value),
+            Err(err) => self.fail(format!("unreadable record: {err}")),
+        }
+    }
+
+    /// Runs a write statement with `args`.
+    fn run(&self, sql: &str, args: &[&dyn rusqlite::ToSql]) {
+        let res = self.conn.prepare_cached(sql).and_then(|mut stmt| stmt.execute(args));
+        if let Err(err) = res {
+            self.fail::<()>(err.to_string());
+        }
+    }
+
+    /// Remembers a failure; returns nothing found.
+    fn fail<T>(&self, err: String) -> Option<T> {
+        tracing::error!(%err, "database statement failed");
+        self.failure.borrow_mut().get_or_insert(err);
+        None
+    }
+
+    /// A record as JSON text; a record that cannot be serialised is a failure.
+    fn json(&self, value: &impl Serialize) -> String {
+        serde_json::to_string(value).unwrap_or_else(|err| {
+            self.fail::<()>(format!("unwritable record: {err}"));
+            String::new()
+        })
+    }
+}
+
+impl Store for SqliteStore {
+    fn client(&self, client_id: &str) -> Option<Client> {
+        if let Some(cached) = self.clients.borrow().get(client_id) {
+            return cached.clone();
+        }
+        let found: Option<Client> =
+            self.get("SELECT body FROM clients WHERE client_id = ?1", &[&client_id]);
+        let mut cache = self.clients.borrow_mut();
+        if cache.len() > 10_000 {
+            cache.clear();
+        }
+        cache.insert(client_id.to_owned(), found.clone());
+        found
+    }
+
+    fn put_client(&mut self, client: Client) {
+        self.clients.borrow_mut().insert(client.client_id.clone(), Some(client.clone()));
+        let body = self.json(&client);
+        self.run(
+            "INSERT INTO clients (client_id, body) VALUES (?1, ?2)
+             ON CONFLICT (client_id) DO UPDATE SET body = excluded.body",
+            &[&client.client_id, &body],
+        );
+    }
+
+    fn task(&self, id: &str) -> Option<Task> {
+        self.get("SELECT body FROM tasks WHERE id = ?1", &[&id])
+    }
+
+    fn put_task(&mut self, task: Task) {
+        let body = self.json(&task);
+        self.run(
+            "INSERT INTO tasks (id, body) VALUES (?1, ?2)
+             ON CONFLICT (id) DO UPDATE SET body = excluded.body",
+            &[&task.id, &body],
+        );
+    }
+
+    fn tasks(&self) -> Vec<Task> {
+        let res =
+            self.conn.prepare_cached("SELECT body FROM tasks ORDER BY id").and_then(|mut stmt| {
+                stmt.query_map([], |row| row.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()
+            });
+        let bodies = match res {
+            Ok(bodies) => bodies,
+            Err(err) => return self.fail(err.to_string()).unwrap_or_default(),
+        };
+        let mut tasks = Vec::with_capacity(bodies.len());
+        for body in bodies {
+            match serde_json::from_str(&body) {
+                Ok(task) => tasks.push(task),
+                Err(err) => {
+                    self.fail::<()>(format!("unreadable task: {err}"));
+                }
+            }
+        }
+        tasks
+    }
+
+    fn remove_task(&mut self, id: &str) {
+        self.run("DELETE FROM tasks WHERE id = ?1", &[&id]);
+    }
+
+    fn take_auth_code(&mut self, code: &str) -> Option<AuthCode> {
+        let res = self.get("SELECT body FROM auth_codes WHERE code = ?1", &[&code]);
+        if res.is_some() {
+            self.run("DELETE FROM auth_codes WHERE code = ?1", &[&code]);
+        }
+        res
+    }
+
+    fn put_auth_code(&mut self, code: AuthCode) {
+        let body = self.json(&code);
+        self.run(
+            "INSERT INTO auth_codes (code, body, expires_ms) VALUES (?1, ?2, ?3)
+             ON CONFLICT (code) DO UPDATE SET body = excluded.body, expires_ms = excluded.expires_ms",
+            &[&code.code, &body, &to_i64(code.expires_ms)],
+        );
+    }
+
+    fn access_token(&self, token: &str) -> Option<AccessToken> {
+        self.get("SELECT body FROM access_tokens WHERE token = ?1", &[&token])
+    }
+
+    fn put_access_token(&mut self, token: AccessToken) {
+        let body = self.json(&token);
+        self.run(
+            "INSERT INTO access_tokens (token, body, expires_ms) VALUES (?1, ?2, ?3)
+             ON CONFLICT (token) DO UPDATE SET body = excluded.body, expires_ms = excluded.expires_ms",
+            &[&token.token, &body, &to_i64(token.expires_ms)],
+        );
+    }
+
+    fn cek(&self, client_id: &str) -> CekState {
+        self.get("SELECT body FROM ceks WHERE client_id = ?1", &[&client_id]).unwrap_or_default()
+    }
+
+    fn put_cek(&mut self, client_id: &str, cek: CekState) {
+        let body = self.json(&cek);
+        self.run(
+            "INSERT INTO ceks (client_id, body) VALUES (?1, ?2)
+             ON CONFLICT (client_id) DO UPDATE SET body = excluded.body",
+            &[&client_id, &body],
+        );
+    }
+
+    fn replay_guard(&self, client_id: &str) -> ReplayGuard {
+        if let Some(cached) = self.guards.borrow().get(client_id) {
+            return cached.clone();
+        }
+        let guard: ReplayGuard = self
+            .get("SELECT body FROM replay_guards WHERE client_id = ?1", &[&client_id])
+            .unwrap_or_default();
+        let mut cache = self.guards.borrow_mut();
+        if cache.len() > 10_000 {
+            cache.clear();
+        }
+        cache.insert(client_id.to_owned(), guard.clone());
+        guard
+    }
+
+    fn put_replay_guard(&mut self, client_id: &str, guard: ReplayGuard) {
+        self.guards.borrow_mut().insert(client_id.to_owned(), guard.clone());
+        let body = self.json(&guard);
+        self.run(
+            "INSERT INTO replay_guards (client_id, body) VALUES (?1, ?2)
+             ON CONFLICT (client_id) DO UPDATE SET body = excluded.body",
+            &[&client_id, &body],
+        );
+    }
+
+    fn business(&self, client_id: &str, business_id: &str) -> Option<BusinessRecord> {
+        self.get(
+            "SELECT body FROM businesses WHERE client_id = ?1 AND business_id = ?2",
+            &[&client_id, &business_id],
+        )
+    }
+
+    fn put_business(&mut self, record: BusinessRecord) {
+        let body = self.json(&record);
+        self.run(
+            "INSERT INTO businesses (client_id, business_id, body) VALUES (?1, ?2, ?3)
+             ON CONFLICT (client_id, business_id) DO UPDATE SET body = excluded.body",
+            &[&record.client_id, &record.business_id, &body],
+        );
+    }
+}
+
+/// Applies the migrations the database has not seen yet.
+fn migrate(conn: &Connection) -> anyhow::Result<()> {
+    let version: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    let version = usize::try_from(version).unwrap_or(0);
+    if version > MIGRATIONS.len() {
+        anyhow::bail!(
+            "the database is at version {version}, newer than this server ({}): use a newer server or another --data folder",
+            MIGRATIONS.len()
+        );
+    }
+    for (idx, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+        conn.execute_batch(&format!("BEGIN; {sql}; PRAGMA user_version = {}; COMMIT;", idx + 1))
+            .with_context(|| format!("migration {} failed", idx + 1))?;
+        tracing::info!(version = idx + 1, "database migrated");
+    }
+    Ok(())
+}
+
+/// Milliseconds as SQLite's integer, saturating.
+pub fn to_i64(ms: u64) -> i64 {
+    i64::try_from(ms).unwrap_or(i64::MAX)
+}
