@@ -5,10 +5,12 @@
 //! - `cargo xtask dist`: build the portal into `dist/` (any static host can serve it).
 //! - `cargo xtask test`: install what the tests need, build `dist/`, run `cargo test`.
 //! - `cargo xtask search-bench`: sizes and timings of the knowledge-base search, in node.
+//! - `cargo xtask search-vs-pagefind`: the same search against Pagefind, in headless Chromium.
 
 #![allow(clippy::print_stdout)]
 
 mod dist;
+mod pagefind;
 mod search;
 mod tools;
 
@@ -23,7 +25,8 @@ commands:
   run [flags]   build the portal and the server, then serve (flags go to the server; try --help)
   dist          build the portal into dist/ (WASM, JS, assets, precompressed .br/.gz)
   test          install Chromium/ChromeDriver and the wasm target if missing, build dist/, run every test
-  search-bench  measure the knowledge-base search in node: transfer size, index open time, query latency";
+  search-bench  measure the knowledge-base search in node: transfer size, index open time, query latency
+  search-vs-pagefind  our search vs Pagefind on the same pages in headless Chromium (needs dist/)";
 
 fn main() -> anyhow::Result<()> {
     let mut args = env::args().skip(1);
@@ -36,6 +39,7 @@ fn main() -> anyhow::Result<()> {
         "run" => run(&root, &rest),
         "test" => test(&root, &rest),
         "search-bench" => search::bench(&root),
+        "search-vs-pagefind" => pagefind::bench(&root),
         "" | "help" | "--help" | "-h" => {
             println!("{USAGE}");
             Ok(())

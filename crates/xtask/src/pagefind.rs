@@ -1,0 +1,465 @@
+//! `cargo xtask search-vs-pagefind`: our tantivy search against Pagefind, in headless Chromium,
+//! on the same rendered pages (issue 5's benchmark).
+//!
+//! 1. Writes every page of `dist/kb/pages.<lang>.json` as a static HTML file (`<html lang>`,
+//!    title, body, FAQ/slide parts as `<h2 id>` sections) into `target/search-bench/site/` and
+//!    runs Pagefind from npm on it (installed into `target/search-bench/` when missing).
+//! 2. Serves `dist/search/` as `/search/` and the Pagefind bundle as `/pagefind/` from a tiny
+//!    loopback server (std only) that also logs every file it sends, and opens a harness page in
+//!    headless Chromium. The harness times, with `performance.now()` (no virtual time), module
+//!    load + index open, the first answered query, p50/p99 over the `search` rows of
+//!    `crates/search/relevance.tsv`, and recall@3 per language; it POSTs its JSON back.
+//! 3. Prints both side by side. Bytes to the first answer come from the server log (Pagefind
+//!    fetches from a worker, which the page's resource timing does not see): raw bytes as served
+//!    and gzip -9 of the same files (Pagefind's chunks are already gzipped).
+//!
+//! Needs `dist/` (`cargo xtask dist`), node/npm and `/usr/bin/chromium`.
+
+use std::{
+    collections::HashMap,
+    fs,
+    io::{BufRead as _, BufReader, Read as _, Write as _},
+    net::{TcpListener, TcpStream},
+    path::{Path, PathBuf},
+    process::{Command, Stdio},
+    sync::{Arc, Mutex, mpsc},
+    thread,
+    time::Duration,
+};
+
+use anyhow::{Context as _, bail};
+
+use crate::tools;
+
+const LANGS: [&str; 2] = ["en", "zh-HK"];
+
+/// Served files in order (`None` marks a harness checkpoint such as `/mark/tantivy`).
+type Log = Arc<Mutex<Vec<(String, Option<PathBuf>)>>>;
+
+/// Runs the benchmark and prints the table.
+pub(crate) fn bench(root: &Path) -> anyhow::Result<()> {
+    let dist = root.join("dist");
+    if !dist.join("search/index.bin").is_file() || !dist.join("kb/pages.en.json").is_file() {
+        bail!("dist/ is missing the knowledge base: run `cargo xtask dist` first");
+    }
+    let dir = tools::target_dir(root).join("search-bench");
+    let site = dir.join("site");
+    if site.exists() {
+        fs::remove_dir_all(&site)?;
+    }
+    let pages = write_site(&dist, &site)?;
+    eprintln!("xtask: wrote {pages} pages into {}", site.display());
+    run_pagefind(&dir, &site)?;
+
+    let rows = relevance_rows(root)?;
+    let harness = dir.join("harness.html");
+    fs::write(&harness, HARNESS)?;
+    let mut routes = HashMap::new();
+    routes.insert("/search/".to_owned(), dist.join("search"));
+    routes.insert("/pagefind/".to_owned(), site.join("pagefind"));
+    let (port, log, results) = serve(routes, harness, serde_json::to_vec(&rows)?)?;
+    let profile = dir.join("chromium-profile");
+    if profile.exists() {
+        fs::remove_dir_all(&profile)?;
+    }
+    let mut chromium = Command::new("/usr/bin/chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--no-first-run",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg("--remote-debugging-port=0")
+        .arg(format!("http://127.0.0.1:{port}/"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .context("cannot start /usr/bin/chromium")?;
+    let got = results.recv_timeout(Duration::from_secs(120));
+    chromium.kill().ok();
+    chromium.wait().ok();
+    let report: serde_json::Value =
+        serde_json::from_slice(&got.context("the harness did not answer within 120 s")?)?;
+    if let Some(err) = report.get("error") {
+        bail!("the harness failed: {err}");
+    }
+    let log = log.lock().map_err(|_| anyhow::anyhow!("server log poisoned"))?.clone();
+    print_table(&report, &log)
+}
+
+/// Writes one HTML file per page and language; returns how many.
+fn write_site(dist: &Path, site: &Path) -> anyhow::Result<usize> {
+    let mut n = 0;
+    for lang in LANGS {
+        let path = dist.join(format!("kb/pages.{lang}.json"));
+        let bundle: serde_json::Value = serde_json::from_slice(&fs::read(&path)?)
+            .with_context(|| format!("{} is not JSON", path.display()))?;
+        for page in bundle["pages"].as_array().context("no pages")? {
+            let url = page["url"].as_str().context("a page without url")?;
+            let title = escape(page["meta"]["title"].as_str().unwrap_or_default());
+            let mut body = format!("<h1>{title}</h1>\n{}", page["html"].as_str().unwrap_or(""));
+            for part in page["parts"].as_array().into_iter().flatten() {
+                body.push_str(&format!(
+                    "\n<h2 id=\"{}\">{}</h2>\n{}",
+                    escape(part["id"].as_str().unwrap_or_default()),
+                    escape(part["title"].as_str().unwrap_or_default()),
+                    part["html"].as_str().unwrap_or_default()
+                ));
+            }
+            let html = format!(
+                "<!doctype html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
+                 <title>{title}</title></head>\n<body><main data-pagefind-body>\n{body}\n\
+                 </main></body></html>\n"
+            );
+            let file = site.join(lang).join(format!("{}.html", url.trim_start_matches('/')));
+            if let Some(parent) = file.parent() {
+                fs::create_dir_all(parent)?;
+            }
+            fs::write(file, html)?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// Installs Pagefind from npm when missing and indexes `site`.
+fn run_pagefind(dir: &Path, site: &Path) -> anyhow::Result<()> {
+    let bin = dir.join("node_modules/.bin/pagefind");
+    if !bin.exists() {
+        eprintln!("xtask: installing pagefind from npm into {}", dir.display());
+        tools::run(Command::new("npm").arg("install").arg("--prefix").arg(dir).arg("pagefind"))?;
+    }
+    let out = Command::new(&bin)
+        .arg("--site")
+        .arg(site)
+        .output()
+        .with_context(|| format!("cannot run {}", bin.display()))?;
+    if !out.status.success() {
+        bail!("pagefind failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let version = Command::new(&bin).arg("--version").output()?;
+    eprintln!("xtask: indexed with {}", String::from_utf8_lossy(&version.stdout).trim());
+    Ok(())
+}
+
+/// The `search` rows of the relevance table as `{lang, text, want}`.
+fn relevance_rows(root: &Path) -> anyhow::Result<Vec<serde_json::Value>> {
+    let table = fs::read_to_string(root.join("crates/search/relevance.tsv"))?;
+    let mut rows = Vec::new();
+    for line in table.lines().filter(|l| l.starts_with("search\t")) {
+        let cells: Vec<&str> = line.split('\t').collect();
+        let [_, lang, text, want] = cells[..] else { bail!("a bad relevance row: {line:?}") };
+        rows.push(serde_json::json!({ "lang": lang, "text": text, "want": want }));
+    }
+    Ok(rows)
+}
+
+/// Starts the loopback server; returns its port, its log and where the harness's POST lands.
+fn serve(
+    routes: HashMap<String, PathBuf>,
+    harness: PathBuf,
+    rows: Vec<u8>,
+) -> anyhow::Result<(u16, Log, mpsc::Receiver<Vec<u8>>)> {
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let port = listener.local_addr()?.port();
+    let log: Log = Arc::default();
+    let (tx, rx) = mpsc::channel();
+    let ctx = Arc::new((routes, harness, rows, log.clone(), tx));
+    thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let ctx = ctx.clone();
+            thread::spawn(move || {
+                let (routes, harness, rows, log, tx) = &*ctx;
+                if let Err(e) = handle(stream, routes, harness, rows, log, tx) {
+                    eprintln!("xtask: server: {e:#}");
+                }
+            });
+        }
+    });
+    Ok((port, log, rx))
+}
+
+fn handle(
+    stream: TcpStream,
+    routes: &HashMap<String, PathBuf>,
+    harness: &Path,
+    rows: &[u8],
+    log: &Log,
+    tx: &mpsc::Sender<Vec<u8>>,
+) -> anyhow::Result<()> {
+    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut line = String::new();
+    if reader.read_line(&mut line)? == 0 {
+        return Ok(());
+    }
+    let mut words = line.split_whitespace();
+    let (method, target) = (words.next().unwrap_or(""), words.next().unwrap_or("/"));
+    let path = target.split('?').next().unwrap_or("/").to_owned();
+    let mut length = 0;
+    loop {
+        let mut header = String::new();
+        if reader.read_line(&mut header)? == 0 || header.trim().is_empty() {
+            break;
+        }
+        if let Some((k, v)) = header.split_once(':')
+            && k.eq_ignore_ascii_case("content-length")
+        {
+            length = v.trim().parse().unwrap_or(0);
+        }
+    }
+    if method == "POST" {
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body)?;
+        tx.send(body).ok();
+        return respond(stream, "200 OK", "text/plain", b"ok");
+    }
+    let file = if path == "/" {
+        Some(harness.to_path_buf())
+    } else {
+        routes.iter().find_map(|(prefix, dir)| {
+            let rest = path.strip_prefix(prefix.as_str())?;
+            (!rest.contains("..")).then(|| dir.join(rest))
+        })
+    };
+    match path.as_str() {
+        "/rows.json" => respond(stream, "200 OK", "application/json", rows),
+        p if p.starts_with("/mark/") => {
+            push(log, (p.to_owned(), None))?;
+            respond(stream, "200 OK", "text/plain", b"ok")
+        }
+        _ => match file.filter(|f| f.is_file()) {
+            Some(f) => {
+                let body = fs::read(&f)?;
+                push(log, (path.clone(), Some(f.clone())))?;
+                respond(stream, "200 OK", mime(&f), &body)
+            }
+            None => respond(stream, "404 Not Found", "text/plain", b"not found"),
+        },
+    }
+}
+
+fn push(log: &Log, entry: (String, Option<PathBuf>)) -> anyhow::Result<()> {
+    log.lock().map_err(|_| anyhow::anyhow!("server log poisoned"))?.push(entry);
+    Ok(())
+}
+
+fn respond(mut stream: TcpStream, status: &str, mime: &str, body: &[u8]) -> anyhow::Result<()> {
+    write!(
+        stream,
+        "HTTP/1.1 {status}\r\nContent-Type: {mime}\r\nContent-Length: {}\r\n\
+         Cache-Control: no-store\r\nConnection: close\r\n\r\n",
+        body.len()
+    )?;
+    stream.write_all(body)?;
+    Ok(stream.flush()?)
+}
+
+fn mime(path: &Path) -> &'static str {
+    match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
+        "html" => "text/html; charset=utf-8",
+        "js" => "text/javascript",
+        "wasm" => "application/wasm",
+        "json" => "application/json",
+        "css" => "text/css",
+        _ => "application/octet-stream",
+    }
+}
+
+/// Bytes (raw, gzip -9) of the files under `prefix` served before `/mark/<engine>`.
+fn bytes_to_first_answer(
+    log: &[(String, Option<PathBuf>)],
+    engine: &str,
+    prefix: &str,
+) -> anyhow::Result<(usize, usize, usize)> {
+    let (mut raw, mut gz, mut files) = (0, 0, 0);
+    let mut seen = std::collections::HashSet::new();
+    let mark = format!("/mark/{engine}");
+    for (path, file) in log {
+        if *path == mark {
+            return Ok((raw, gz, files));
+        }
+        // Counted once: the browser would cache a file the second instance asks for again.
+        if let Some(file) = file.as_ref().filter(|_| path.starts_with(prefix) && seen.insert(path))
+        {
+            let data = fs::read(file)?;
+            raw += data.len();
+            gz += gzip_len(&data)?;
+            files += 1;
+        }
+    }
+    bail!("the harness never reached {mark}")
+}
+
+fn gzip_len(data: &[u8]) -> anyhow::Result<usize> {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(data)?;
+    Ok(gz.finish()?.len())
+}
+
+fn print_table(
+    report: &serde_json::Value,
+    log: &[(String, Option<PathBuf>)],
+) -> anyhow::Result<()> {
+    let engines =
+        [("tantivy", "/search/", "tantivy (ours)"), ("pagefind", "/pagefind/", "Pagefind")];
+    eprintln!(
+        "\n  {} via loopback HTTP (no compression, no cache), {} queries x {} rounds (top {} hits each, with snippets)\n",
+        report["browser"].as_str().unwrap_or("?"),
+        report["queries"],
+        report["rounds"],
+        report["limit"]
+    );
+    eprintln!(
+        "  {:<16} {:>16} {:>16} {:>10} {:>11} {:>8} {:>8} {:>10} {:>10}",
+        "engine",
+        "to 1st answer",
+        "gz (files)",
+        "open ms",
+        "1st ans ms",
+        "p50 ms",
+        "p99 ms",
+        "recall EN",
+        "recall zh"
+    );
+    for (key, prefix, name) in engines {
+        let r = &report[key];
+        let (raw, gz, files) = bytes_to_first_answer(log, key, prefix)?;
+        let f = |k: &str| r[k].as_f64().unwrap_or(f64::NAN);
+        let recall = |lang: &str| {
+            format!("{}/{}", r["page_recall"][lang]["hit"], r["page_recall"][lang]["of"])
+        };
+        eprintln!(
+            "  {name:<16} {raw:>16} {:>16} {:>10.1} {:>11.1} {:>8.3} {:>8.3} {:>10} {:>10}",
+            format!("{gz} ({files})"),
+            f("open_ms"),
+            f("first_ms"),
+            f("p50_ms"),
+            f("p99_ms"),
+            recall("en"),
+            recall("zh-HK")
+        );
+    }
+    eprintln!(
+        "\n  recall@3 above is by page (anchor ignored); by exact URL (anchor too): tantivy EN {}/{} zh {}/{}; Pagefind EN {}/{} zh {}/{}",
+        report["tantivy"]["recall"]["en"]["hit"],
+        report["tantivy"]["recall"]["en"]["of"],
+        report["tantivy"]["recall"]["zh-HK"]["hit"],
+        report["tantivy"]["recall"]["zh-HK"]["of"],
+        report["pagefind"]["recall"]["en"]["hit"],
+        report["pagefind"]["recall"]["en"]["of"],
+        report["pagefind"]["recall"]["zh-HK"]["hit"],
+        report["pagefind"]["recall"]["zh-HK"]["of"],
+    );
+    eprintln!("  files to the first answer (raw / gzip -9):");
+    for (key, prefix, _) in engines {
+        for (path, file) in log.iter().take_while(|(p, _)| *p != format!("/mark/{key}")) {
+            if let Some(file) = file.as_ref().filter(|_| path.starts_with(prefix)) {
+                let data = fs::read(file)?;
+                eprintln!("    {path:<48} {:>9} {:>9}", data.len(), gzip_len(&data)?);
+            }
+        }
+    }
+    if let Some(misses) = report["pagefind"]["misses"].as_array() {
+        eprintln!("  Pagefind page misses ({}):", misses.len());
+        for m in misses {
+            eprintln!("    {}", m.as_str().unwrap_or_default());
+        }
+    }
+    if let Some(misses) = report["tantivy"]["misses"].as_array() {
+        eprintln!("  tantivy page misses ({}):", misses.len());
+        for m in misses {
+            eprintln!("    {}", m.as_str().unwrap_or_default());
+        }
+    }
+    Ok(())
+}
+
+/// The page Chromium opens: benchmarks both engines and POSTs a JSON report to `/result`.
+const HARNESS: &str = r##"<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>search vs pagefind</title></head>
+<body><pre id="out">running</pre>
+<script type="module">
+const ROUNDS = 5, LIMIT = 10;
+const rows = await (await fetch("/rows.json")).json();
+const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))]; };
+// A URL as the relevance table writes it: `/faq/x#anchor`, no language prefix, no `.html`.
+const norm = (u) => decodeURIComponent(u).replace(/^https?:\/\/[^/]+/, "").replace(/^\/(en|zh-HK|zh-hk)(?=\/)/, "").replace(/\.html/, "").replace(/\/(?=#|$)/, "");
+const page = (u) => u.split("#")[0];
+
+async function run(name, open, query) {
+  let t = performance.now();
+  await open();
+  const open_ms = performance.now() - t;
+  t = performance.now();
+  await query(rows[0], LIMIT);
+  const first_ms = performance.now() - t;
+  await fetch(`/mark/${name}`);
+  const recall = {}, page_recall = {}, misses = [];
+  for (const r of rows) {
+    for (const rec of [recall, page_recall]) rec[r.lang] ??= { hit: 0, of: 0 };
+    const urls = (await query(r, 3)).slice(0, 3);
+    recall[r.lang].of++; page_recall[r.lang].of++;
+    if (urls.includes(r.want)) recall[r.lang].hit++;
+    if (urls.map(page).includes(page(r.want))) page_recall[r.lang].hit++;
+    else misses.push(`${r.lang} ${JSON.stringify(r.text)}: want ${r.want}, got ${JSON.stringify(urls)}`);
+  }
+  const times = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const r of rows) {
+      t = performance.now();
+      await query(r, LIMIT);
+      times.push(performance.now() - t);
+    }
+  }
+  return { open_ms, first_ms, p50_ms: pct(times, 0.5), p99_ms: pct(times, 0.99), max_ms: pct(times, 1), recall, page_recall, misses };
+}
+
+let report;
+try {
+  let ours;
+  const tantivy = await run("tantivy", async () => {
+    ours = await import("/search/search_wasm.js");
+    await ours.default();
+    const blob = new Uint8Array(await (await fetch("/search/index.bin")).arrayBuffer());
+    ours.init(blob);
+  }, async (r, limit) => JSON.parse(ours.search(r.text, r.lang, "", limit)).map((h) => h.url));
+
+  // One Pagefind instance per language: a module per URL, each told its language.
+  const pf = {};
+  const pagefind = await run("pagefind", async () => {
+    for (const [lang, code] of [["en", "en"], ["zh-HK", "zh-hk"]]) {
+      // Pagefind picks its index by `<html lang>` (options() inits before init(lang) can).
+      document.documentElement.lang = code;
+      pf[lang] = await import(`/pagefind/pagefind.js?${code}`);
+      await pf[lang].options({});
+      await pf[lang].init(code);
+    }
+    document.documentElement.lang = "en";
+  }, async (r, limit) => {
+    const res = await pf[r.lang].search(r.text);
+    const data = await Promise.all(res.results.slice(0, limit).map((x) => x.data()));
+    // Each page by its best-scoring heading section (as Pagefind's UI ranks sub-results).
+    const score = (s) => (s.weighted_locations || []).reduce((a, l) => a + (l.balanced_score || 0), 0) || (s.locations || []).length;
+    for (const d of data) if (!d.url.startsWith(`/${r.lang}/`)) throw new Error(`${r.lang} query got ${d.url}`);
+    return data.map((d) => {
+      const subs = (d.sub_results || []).filter((s) => s.url.includes("#"));
+      const best = subs.sort((a, b) => score(b) - score(a))[0];
+      return norm(best ? best.url : d.url);
+    });
+  });
+  report = { browser: navigator.userAgent.match(/(Headless)?Chrome\/[\d.]+/)?.[0], queries: rows.length, rounds: ROUNDS, limit: LIMIT, tantivy, pagefind };
+} catch (e) {
+  report = { error: String(e && e.stack || e) };
+}
+document.getElementById("out").textContent = JSON.stringify(report);
+await fetch("/result", { method: "POST", body: JSON.stringify(report) });
+</script></body></html>
+"##;
