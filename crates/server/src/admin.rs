@@ -175,7 +175,7 @@ pub async fn reset_client(
                     [&id],
                 )?;
             }
-            core.store().forget_cached();
+            core.store().forget_guard(&id);
             tracing::info!(client_id = %id, "client reset");
             Ok(true)
         })

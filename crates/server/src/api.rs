@@ -66,7 +66,7 @@ async fn signed_post(
     let client_id = header_text(&headers, "clientid").map(str::to_owned);
     let reply = ready
         .platform
-        .call(move |core, now| {
+        .call_inline(move |core, now| {
             let scenario = overrides.scenario;
             let reply = core.with_overrides(client_id.as_deref(), &overrides, |core| {
                 let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());

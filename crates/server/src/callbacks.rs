@@ -148,6 +148,7 @@ pub async fn tick_forever(platform: SharedPlatform) {
                 TICK
             }
         };
+        platform.flush().await;
         tokio::time::sleep(wait.max(Duration::from_millis(20))).await;
     }
 }

@@ -56,6 +56,7 @@ pub fn router(state: AppState) -> Router {
         .route("/sandbox/qr/{ticket}/status", get(api::qr_status))
         .route("/sandbox/app", get(phone::page))
         .route("/sandbox/app/act", post(phone::act_form))
+        .route("/sandbox/app/launch", get(phone::launch))
         .route("/sandbox/app/tasks/{ticket}", get(phone::task_json).post(phone::act_json))
         .route("/sandbox/app/inbox/{persona}", get(phone::inbox_json))
         .route("/sandbox/personas", get(phone::personas))

@@ -5,7 +5,8 @@
 //! asks for which fields, and approves (consenting per field), declines, cancels, lets the
 //! request time out or fails the biometric check; signing shows the identification code to
 //! compare with the e-service's page. `/sandbox/app?persona=…` is that user's inbox of
-//! pending requests (profile, e-ME, signing, re-authentication). Forms post to
+//! pending requests (profile, e-ME, signing, re-authentication), and `/sandbox/app/launch`
+//! takes an app-to-app login (an e-service app opening the app directly). Forms post to
 //! `/sandbox/app/act` and come back to the page, so it works without script on any phone.
 //! Tests and the portal use the JSON routes under `/sandbox/app/tasks` and
 //! `/sandbox/app/inbox`.
@@ -90,6 +91,42 @@ pub async fn page(
     Ok(html(StatusCode::OK, document("iAM Smart (simulated)", "en", &body)))
 }
 
+/// `GET /sandbox/app/launch?clientID=…&source=App_Link&…`: an e-service app on the same phone
+/// opens the iAM Smart app directly (app-to-app login). The ticket opens in the simulated
+/// app; a refused query shows its D-code.
+pub async fn launch(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+) -> Result<Response, ApiError> {
+    let ready = state.ready()?;
+    let overrides = crate::state::overrides(&headers)?;
+    let query = uri.query().unwrap_or_default().to_owned();
+    let client_id = parse_query(&query)
+        .ok()
+        .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == "clientID").map(|(_, v)| v));
+    let res = ready
+        .platform
+        .call(move |core, now| {
+            let scenario = overrides.scenario;
+            let res = core.with_overrides(client_id.as_deref(), &overrides, |core| {
+                core.engine.app_launch(&query, now, &mut core.rng, scenario)
+            });
+            if let Ok(reply) = &res {
+                core.enqueue(&reply.outbound, client_id.as_deref(), now)?;
+            }
+            Ok(res)
+        })
+        .await?;
+    Ok(match res {
+        Ok(reply) => {
+            let back = append_query("/sandbox/app", &[("ticketID", reply.value.task.id.as_str())]);
+            Redirect::to(&back).into_response()
+        }
+        Err(err) => crate::pages::get_qr_error(&err),
+    })
+}
+
 /// `POST /sandbox/app/act`: a form of the app page.
 pub async fn act_form(State(state): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
     let text = String::from_utf8_lossy(&body).replace('+', " ");
@@ -143,10 +180,8 @@ pub async fn task_json(
 pub async fn act_json(
     State(state): State<AppState>,
     Path(ticket): Path<String>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let _ = headers;
     let action: AppAction = serde_json::from_slice(&body)
         .map_err(|err| ApiError::BadRequest(format!("not an app action: {err}")))?;
     Ok(match act(&state, ticket, action).await? {

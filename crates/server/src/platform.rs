@@ -17,7 +17,7 @@ use protocol::{
 };
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng as _;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, Semaphore};
 
 use crate::store::{SqliteStore, to_i64};
 
@@ -25,6 +25,9 @@ use crate::store::{SqliteStore, to_i64};
 #[derive(Debug)]
 pub struct Platform {
     core: Mutex<Core>,
+    /// Lets one call at a time onto a blocking thread: waiting in line on the async side
+    /// is far cheaper than hundreds of blocking threads contending for the mutex.
+    gate: Semaphore,
     /// Woken when something may have changed the next deadline or queued a delivery.
     pub changed: Notify,
 }
@@ -57,7 +60,7 @@ impl Platform {
             engine: Engine::new(store, EngineConfig::default()),
             rng: ChaCha20Rng::from_seed(seed),
         };
-        Ok(Platform { core: Mutex::new(core), changed: Notify::new() })
+        Ok(Platform { core: Mutex::new(core), gate: Semaphore::new(1), changed: Notify::new() })
     }
 
     /// Runs `f` with the engine in one transaction, on a blocking thread.
@@ -67,8 +70,23 @@ impl Platform {
         F: FnOnce(&mut Core, u64) -> anyhow::Result<T> + Send + 'static,
     {
         let this = Arc::clone(self);
+        let permit = self.gate.acquire().await;
         let res = tokio::task::spawn_blocking(move || this.call_blocking(f)).await;
+        drop(permit);
         let res = res.map_err(|err| CallError(anyhow::anyhow!("platform call panicked: {err}")))?;
+        self.changed.notify_one();
+        res.map_err(CallError)
+    }
+
+    /// Like [`Platform::call`], on the current worker thread: for the signed API, whose
+    /// calls take microseconds, so that a thread hand-off would cost more than the call.
+    pub async fn call_inline<T>(
+        &self,
+        f: impl FnOnce(&mut Core, u64) -> anyhow::Result<T>,
+    ) -> Result<T, CallError> {
+        let permit = self.gate.acquire().await;
+        let res = self.call_blocking(f);
+        drop(permit);
         self.changed.notify_one();
         res.map_err(CallError)
     }
@@ -90,6 +108,35 @@ impl Platform {
                 Err(err)
             }
         }
+    }
+
+    /// Saves the replay guards changed since the last flush (see [`SqliteStore`]).
+    pub async fn flush(self: &Arc<Self>) {
+        let this = Arc::clone(self);
+        let permit = self.gate.acquire().await;
+        let res = tokio::task::spawn_blocking(move || this.flush_blocking()).await;
+        drop(permit);
+        match res {
+            Ok(Ok(_)) => {}
+            Ok(Err(err)) => tracing::error!("cannot save replay state: {err:#}"),
+            Err(err) => tracing::error!("cannot save replay state: {err}"),
+        }
+    }
+
+    fn flush_blocking(&self) -> anyhow::Result<usize> {
+        let core = self.lock();
+        let store = core.store();
+        store.begin()?;
+        let n = match store.flush_guards() {
+            Ok(n) => n,
+            Err(err) => {
+                store.rollback();
+                return Err(err);
+            }
+        };
+        store.finish()?;
+        store.guards_flushed();
+        Ok(n)
     }
 
     fn lock(&self) -> MutexGuard<'_, Core> {

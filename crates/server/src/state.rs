@@ -145,8 +145,15 @@ impl AppState {
         }
     }
 
-    /// Stops the background workers and waits for them.
+    /// Stops the background workers, waits for them, and saves what is written behind.
     pub async fn stop_workers(&self) {
+        self.stop_tasks().await;
+        if let Some(ready) = self.0.ready.get() {
+            ready.platform.flush().await;
+        }
+    }
+
+    async fn stop_tasks(&self) {
         let workers =
             std::mem::take(&mut *self.0.workers.lock().unwrap_or_else(|e| e.into_inner()));
         for worker in &workers {

@@ -10,7 +10,11 @@
 //! engine call in a transaction ([`SqliteStore::begin`], [`SqliteStore::finish`]) and rolls
 //! back when anything failed, so an engine call either fully happens or leaves no trace.
 
-use std::{cell::RefCell, collections::HashMap, path::Path};
+use std::{
+    cell::RefCell,
+    collections::{HashMap, HashSet},
+    path::Path,
+};
 
 use anyhow::Context as _;
 use protocol::{
@@ -82,15 +86,23 @@ CREATE INDEX journal_client ON journal (client_id, id);
 
 /// The engine's [`Store`] in SQLite, and the connection for the server's own tables.
 ///
-/// Clients and replay guards are read on every signed request, so they are also kept in
-/// memory, written through to SQLite; a rolled-back transaction empties the caches.
+/// Clients are read on every signed request, so they are also kept in memory, written
+/// through to SQLite. Replay guards (the last timestamp and recent nonces of each client)
+/// change on every signed request and grow with its nonces, so they live in memory and are
+/// written behind: [`SqliteStore::flush_guards`] saves the changed ones, which the timer does
+/// every few seconds and the server does when it stops. A crash loses at most those seconds
+/// of replay memory; nothing else is written behind.
 #[derive(Debug)]
 pub struct SqliteStore {
     conn: Connection,
     /// The first error since [`SqliteStore::begin`], if any.
     failure: RefCell<Option<String>>,
     clients: RefCell<HashMap<String, Option<Client>>>,
+    /// Committed replay guards, by client; the ones in `dirty` are not saved yet.
     guards: RefCell<HashMap<String, ReplayGuard>>,
+    /// Replay guards changed by the open transaction.
+    staged: RefCell<HashMap<String, ReplayGuard>>,
+    dirty: RefCell<HashSet<String>>,
 }
 
 impl SqliteStore {
@@ -109,6 +121,8 @@ impl SqliteStore {
             failure: RefCell::new(None),
             clients: RefCell::new(HashMap::new()),
             guards: RefCell::new(HashMap::new()),
+            staged: RefCell::new(HashMap::new()),
+            dirty: RefCell::new(HashSet::new()),
         })
     }
 
@@ -138,6 +152,13 @@ impl SqliteStore {
             self.rollback();
             return Err(err.into());
         }
+        let staged = std::mem::take(&mut *self.staged.borrow_mut());
+        let mut dirty = self.dirty.borrow_mut();
+        let mut guards = self.guards.borrow_mut();
+        for (client_id, guard) in staged {
+            dirty.insert(client_id.clone());
+            guards.insert(client_id, guard);
+        }
         Ok(())
     }
 
@@ -145,14 +166,39 @@ impl SqliteStore {
     pub fn rollback(&self) {
         self.failure.replace(None);
         self.clients.borrow_mut().clear();
-        self.guards.borrow_mut().clear();
+        self.staged.borrow_mut().clear();
         let _ = self.conn.execute_batch("ROLLBACK");
     }
 
-    /// Forgets cached records, after the tables were changed behind the engine's back.
-    pub fn forget_cached(&self) {
-        self.clients.borrow_mut().clear();
-        self.guards.borrow_mut().clear();
+    /// Forgets a client's replay guard, after its row was deleted.
+    pub fn forget_guard(&self, client_id: &str) {
+        self.guards.borrow_mut().remove(client_id);
+        self.staged.borrow_mut().remove(client_id);
+        self.dirty.borrow_mut().remove(client_id);
+    }
+
+    /// Saves the replay guards changed since the last flush; call it inside a transaction.
+    pub fn flush_guards(&self) -> anyhow::Result<usize> {
+        let dirty: Vec<String> = self.dirty.borrow().iter().cloned().collect();
+        for client_id in &dirty {
+            let Some(guard) = self.guards.borrow().get(client_id).cloned() else {
+                continue;
+            };
+            let body = serde_json::to_string(&guard)?;
+            self.conn
+                .prepare_cached(
+                    "INSERT INTO replay_guards (client_id, body) VALUES (?1, ?2)
+                     ON CONFLICT (client_id) DO UPDATE SET body = excluded.body",
+                )?
+                .execute(params![client_id, body])?;
+        }
+        // Cleared only once the caller commits, so a failed flush is tried again.
+        Ok(dirty.len())
+    }
+
+    /// Marks the guards saved by [`SqliteStore::flush_guards`] as clean.
+    pub fn guards_flushed(&self) {
+        self.dirty.borrow_mut().clear();
     }
 
     /// A setting of the `meta` table.
@@ -340,28 +386,21 @@ impl Store for SqliteStore {
     }
 
     fn replay_guard(&self, client_id: &str) -> ReplayGuard {
+        if let Some(staged) = self.staged.borrow().get(client_id) {
+            return staged.clone();
+        }
         if let Some(cached) = self.guards.borrow().get(client_id) {
             return cached.clone();
         }
         let guard: ReplayGuard = self
             .get("SELECT body FROM replay_guards WHERE client_id = ?1", &[&client_id])
             .unwrap_or_default();
-        let mut cache = self.guards.borrow_mut();
-        if cache.len() > 10_000 {
-            cache.clear();
-        }
-        cache.insert(client_id.to_owned(), guard.clone());
+        self.guards.borrow_mut().insert(client_id.to_owned(), guard.clone());
         guard
     }
 
     fn put_replay_guard(&mut self, client_id: &str, guard: ReplayGuard) {
-        self.guards.borrow_mut().insert(client_id.to_owned(), guard.clone());
-        let body = self.json(&guard);
-        self.run(
-            "INSERT INTO replay_guards (client_id, body) VALUES (?1, ?2)
-             ON CONFLICT (client_id) DO UPDATE SET body = excluded.body",
-            &[&client_id, &body],
-        );
+        self.staged.borrow_mut().insert(client_id.to_owned(), guard);
     }
 
     fn business(&self, client_id: &str, business_id: &str) -> Option<BusinessRecord> {

@@ -202,7 +202,15 @@ async fn a_restart_in_the_middle_of_a_flow_loses_nothing() -> anyhow::Result<()>
     let answer = es.post("/api/v1/account/auth/profile/initiateRequest", Some(body)).await?;
     assert_eq!(answer.code, "D00000");
 
+    // A request whose replay must still be caught after the restart.
+    let sent = es.sign("");
+    let answer = es.send("/api/v1/security/getKey", &sent, String::new(), &[]).await?;
+    assert_eq!(answer.code, "D00000");
+
     let sandbox = sandbox.restart().await?;
+
+    let again = es.send("/api/v1/security/getKey", &sent, String::new(), &[]).await?;
+    assert_eq!(again.code, "D20004", "the replay memory survived the restart");
 
     // The page's ticket, the token, the CEK, the replay state and the app task all survived.
     let status =
@@ -223,5 +231,39 @@ async fn a_restart_in_the_middle_of_a_flow_loses_nothing() -> anyhow::Result<()>
     let callbacks = es.wait_callbacks(1).await?;
     assert_eq!(callbacks[0].0, "D00000");
     assert_eq!(callbacks[0].1.clone().unwrap_or_default()["businessID"], "restart-1");
+    sandbox.stop().await
+}
+
+#[tokio::test]
+async fn an_unreachable_callback_is_logged_and_retried() -> anyhow::Result<()> {
+    let sandbox = Sandbox::start().await?;
+    // Nothing listens on the discard port of loopback.
+    let unreachable = "http://127.0.0.1:9/callback";
+    let mut es = EService::register(&sandbox, ContentMode::Plain, &[unreachable]).await?;
+    es.settings(json!({ "autoAnswer": "approve" })).await?;
+    let login = es.login("chan-tai-man").await?;
+    let body = json!({
+        "businessID": "lost-1",
+        "accessToken": login.token,
+        "openID": login.open_id,
+        "source": "PC_Browser",
+        "redirectURI": unreachable,
+        "profileFields": ["gender"],
+    });
+    let answer = es.post("/api/v1/account/auth/profile/initiateRequest", Some(body)).await?;
+    assert_eq!(answer.code, "D00000");
+    let url = sandbox.url(&format!("/sandbox/clients/{}/deliveries", es.client_id));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let log = http::get(&url, &[]).await?.json()?;
+        if log[0]["attempts"].as_i64().unwrap_or(0) >= 1 {
+            assert_eq!(log[0]["state"], "pending", "{log}");
+            assert!(log[0]["error"].as_str().is_some_and(|e| !e.is_empty()), "{log}");
+            assert!(log[0]["nextAttemptMs"].as_i64() > log[0]["updatedMs"].as_i64(), "{log}");
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "no attempt was logged: {log}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     sandbox.stop().await
 }

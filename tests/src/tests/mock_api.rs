@@ -320,6 +320,56 @@ async fn headless_headers_approve_deny_or_fail_a_login_at_once() -> anyhow::Resu
     sandbox.stop().await
 }
 
+#[tokio::test]
+async fn an_app_to_app_login_opens_in_the_simulated_app() -> anyhow::Result<()> {
+    let sandbox = Sandbox::start().await?;
+    let app_uri = "https://rp.example/app-landing";
+    let mut es = EService::register(&sandbox, ContentMode::Plain, &[app_uri]).await?;
+    let query = protocol::wire::append_query(
+        &sandbox.url("/sandbox/app/launch"),
+        &[
+            ("clientID", es.client_id.as_str()),
+            ("responseType", "code"),
+            ("source", "App_Link"),
+            ("redirectURI", app_uri),
+            ("scope", "eidapi_auth"),
+            ("state", "app-state"),
+        ],
+    );
+    let res = http::get(&query, &[]).await?;
+    assert_eq!(res.status, 303, "{}", res.text());
+    let location = res.header("location").unwrap_or_default().to_owned();
+    let ticket = location.rsplit("ticketID=").next().unwrap_or_default().to_owned();
+    app(&sandbox, &ticket, json!({ "action": "open", "persona": "ho-chun-fai" })).await?;
+    let view = app(&sandbox, &ticket, json!({ "action": "approve" })).await?;
+    let redirect = view["task"]["status"]["redirect"].as_str().unwrap_or_default();
+    let query = redirect_url_query(redirect, app_uri)?;
+    assert_eq!(query.state.as_deref(), Some("app-state"));
+    let login = es.exchange(query.code.as_deref().unwrap_or_default()).await?;
+    assert_eq!(login.content["userType"], "default");
+    let page = http::get(&sandbox.url(&location), &[]).await?;
+    assert!(page.text().contains("Return to the service"), "{}", page.text());
+
+    // A browser source is not an app: D20007.
+    let bad = http::get(&query_with_source(&es, &sandbox, app_uri, "PC_Browser"), &[]).await?;
+    assert_eq!(bad.status, 400);
+    assert!(bad.text().contains("D20007"));
+    sandbox.stop().await
+}
+
+fn query_with_source(es: &EService, sandbox: &Sandbox, uri: &str, source: &str) -> String {
+    protocol::wire::append_query(
+        &sandbox.url("/sandbox/app/launch"),
+        &[
+            ("clientID", es.client_id.as_str()),
+            ("responseType", "code"),
+            ("source", source),
+            ("redirectURI", uri),
+            ("scope", "eidapi_auth"),
+        ],
+    )
+}
+
 fn sha256(data: &[u8]) -> Vec<u8> {
     use sha2::Digest as _;
     sha2::Sha256::digest(data).to_vec()
