@@ -113,10 +113,15 @@ impl Sandbox {
         self.shutdown().await
     }
 
-    async fn shutdown(&mut self) -> anyhow::Result<()> {
+    /// Tells the server to stop, without waiting: it drains from now on.
+    pub fn begin_stop(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
+    }
+
+    async fn shutdown(&mut self) -> anyhow::Result<()> {
+        self.begin_stop();
         match self.task.take() {
             Some(task) => task.await?,
             None => Ok(()),

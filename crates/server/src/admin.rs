@@ -176,6 +176,7 @@ pub async fn reset_client(
                 )?;
             }
             core.store().forget_guard(&id);
+            core.journal.forget(&id);
             tracing::info!(client_id = %id, "client reset");
             Ok(true)
         })

@@ -19,7 +19,10 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng as _;
 use tokio::sync::{Notify, Semaphore};
 
-use crate::store::{SqliteStore, to_i64};
+use crate::{
+    journal,
+    store::{SqliteStore, to_i64},
+};
 
 /// The engine, its store and its randomness, shared by every handler.
 #[derive(Debug)]
@@ -37,6 +40,8 @@ pub struct Platform {
 pub struct Core {
     pub engine: Engine<SqliteStore>,
     pub rng: ChaCha20Rng,
+    /// Journal rows waiting to be written.
+    pub journal: journal::Pending,
 }
 
 /// Per-request overrides of a client's settings, from the `X-Sandbox-*` headers.
@@ -59,6 +64,7 @@ impl Platform {
         let core = Core {
             engine: Engine::new(store, EngineConfig::default()),
             rng: ChaCha20Rng::from_seed(seed),
+            journal: journal::Pending::default(),
         };
         Ok(Platform { core: Mutex::new(core), gate: Semaphore::new(1), changed: Notify::new() })
     }
@@ -110,33 +116,31 @@ impl Platform {
         }
     }
 
-    /// Saves the replay guards changed since the last flush (see [`SqliteStore`]).
+    /// Saves what is written behind: the replay guards changed since the last flush (see
+    /// [`SqliteStore`]) and the waiting journal rows (see [`journal::Pending`]).
     pub async fn flush(self: &Arc<Self>) {
         let this = Arc::clone(self);
         let permit = self.gate.acquire().await;
         let res = tokio::task::spawn_blocking(move || this.flush_blocking()).await;
         drop(permit);
         match res {
-            Ok(Ok(_)) => {}
-            Ok(Err(err)) => tracing::error!("cannot save replay state: {err:#}"),
-            Err(err) => tracing::error!("cannot save replay state: {err}"),
+            Ok(Ok(())) => {}
+            Ok(Err(err)) => tracing::error!("cannot save replay state or journal: {err:#}"),
+            Err(err) => tracing::error!("cannot save replay state or journal: {err}"),
         }
     }
 
-    fn flush_blocking(&self) -> anyhow::Result<usize> {
-        let core = self.lock();
-        let store = core.store();
-        store.begin()?;
-        let n = match store.flush_guards() {
-            Ok(n) => n,
-            Err(err) => {
-                store.rollback();
-                return Err(err);
-            }
-        };
-        store.finish()?;
-        store.guards_flushed();
-        Ok(n)
+    fn flush_blocking(&self) -> anyhow::Result<()> {
+        let mut core = self.lock();
+        core.store().begin()?;
+        let written = core.store().flush_guards().and_then(|_| journal::write_pending(&mut core));
+        if let Err(err) = written {
+            core.store().rollback();
+            return Err(err);
+        }
+        core.store().finish()?;
+        core.store().guards_flushed();
+        Ok(())
     }
 
     fn lock(&self) -> MutexGuard<'_, Core> {

@@ -4,6 +4,8 @@
 //! - `cargo xtask run [server flags]`: build `dist/` and the server, then serve.
 //! - `cargo xtask dist`: build the portal into `dist/` (any static host can serve it).
 //! - `cargo xtask test`: install what the tests need, build `dist/`, run `cargo test`.
+//! - `cargo xtask bench [--seconds N] [--connections N]`: signed API requests per second against
+//!   the sandbox, side by side with Stoplight Prism and a bare axum handler.
 //! - `cargo xtask search-bench`: sizes and timings of the knowledge-base search, in node.
 //! - `cargo xtask search-vs-pagefind`: the same search against Pagefind, in headless Chromium.
 
@@ -25,6 +27,7 @@ commands:
   run [flags]   build the portal and the server, then serve (flags go to the server; try --help)
   dist          build the portal into dist/ (WASM, JS, assets, precompressed .br/.gz)
   test          install Chromium/ChromeDriver and the wasm target if missing, build dist/, run every test
+  bench [flags] signed getToken load: sandbox vs Stoplight Prism vs bare axum (--seconds 10 --connections 256)
   search-bench  measure the knowledge-base search in node: transfer size, index open time, query latency
   search-vs-pagefind  our search vs Pagefind on the same pages in headless Chromium (needs dist/)";
 
@@ -38,6 +41,7 @@ fn main() -> anyhow::Result<()> {
         "dist" => dist::build(&root).map(drop),
         "run" => run(&root, &rest),
         "test" => test(&root, &rest),
+        "bench" => api_bench(&root, &rest),
         "search-bench" => search::bench(&root),
         "search-vs-pagefind" => pagefind::bench(&root),
         "" | "help" | "--help" | "-h" => {
@@ -70,6 +74,17 @@ fn test(root: &std::path::Path, cargo_test_args: &[String]) -> anyhow::Result<()
     dist::build(root)?;
     let mut args = vec!["test", "--workspace"];
     args.extend(cargo_test_args.iter().map(String::as_str));
+    tools::cargo(&args)
+}
+
+/// The mock API's load benchmark (`crates/server/examples/bench.rs`), in release mode; the
+/// server it starts serves `dist/`, so that is built first when missing.
+fn api_bench(root: &std::path::Path, bench_args: &[String]) -> anyhow::Result<()> {
+    if !root.join("dist/index.html").exists() {
+        dist::build(root)?;
+    }
+    let mut args = vec!["run", "--release", "--package", "server", "--example", "bench", "--"];
+    args.extend(bench_args.iter().map(String::as_str));
     tools::cargo(&args)
 }
 

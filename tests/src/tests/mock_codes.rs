@@ -438,3 +438,56 @@ async fn a_platform_that_cannot_start_answers_503() -> anyhow::Result<()> {
     task.await??;
     Ok(())
 }
+
+#[tokio::test]
+async fn a_request_in_flight_while_draining_answers_503() -> anyhow::Result<()> {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let mut sandbox = Sandbox::start().await?;
+    // The head arrives before the stop, the body after it: the handler runs while draining.
+    let body = r#"{"code":"0123456789abcdef","grantType":"authorization_code"}"#;
+    let mut stream = tokio::net::TcpStream::connect(sandbox.addr).await?;
+    let head = format!(
+        "POST {TOKEN} HTTP/1.1\r\nhost: sandbox\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await?;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    sandbox.begin_stop();
+    // The server closes its listener once it drains: new connections are refused from then.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while tokio::net::TcpStream::connect(sandbox.addr).await.is_ok() {
+        anyhow::ensure!(std::time::Instant::now() < deadline, "the server kept accepting");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    stream.write_all(body.as_bytes()).await?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await?;
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(answer.to_ascii_lowercase().contains("retry-after: 1"), "{answer}");
+    sandbox.stop().await
+}
+
+#[tokio::test]
+async fn a_second_server_on_the_same_data_folder_does_not_start() -> anyhow::Result<()> {
+    let first = Sandbox::start().await?;
+    let dist = crate::workspace_root().join("dist");
+    let mut args =
+        server::Args::with_folders("127.0.0.1:0".parse()?, dist, first.data_dir().to_owned());
+    args.log = "off".into();
+    let config = args.validate()?;
+    let listener = tokio::net::TcpListener::bind(config.addr).await?;
+    let addr = listener.local_addr()?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(server::serve(listener, config, async {
+        let _ = stopped.await;
+    }));
+    // The second one waits for the lock (5 s), then gives up and stays unavailable.
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    let health = http::get(&format!("http://{addr}/healthz"), &[]).await?;
+    assert_eq!(health.status, 503);
+    let res = http::get(&first.url("/healthz"), &[]).await?;
+    assert_eq!(res.status, 200, "the first server keeps serving");
+    let _ = stop.send(());
+    task.await??;
+    first.stop().await
+}

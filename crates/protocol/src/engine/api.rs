@@ -124,9 +124,7 @@ impl<S: Store> Engine<S> {
         let scenario = effective(scenario, &client);
         fault(scenario, Scenario::BadSignature, Flow::Login)?;
         fault(scenario, Scenario::ReplayedNonce, Flow::Login)?;
-        let mut guard = self.store.replay_guard(&client.client_id);
-        guard.admit(&verified, &self.config.replay, now_ms)?;
-        self.store.put_replay_guard(&client.client_id, guard);
+        self.store.replay_guard(&client.client_id).admit(&verified, &self.config.replay, now_ms)?;
         Ok(client)
     }
 

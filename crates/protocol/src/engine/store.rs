@@ -49,10 +49,10 @@ pub trait Store {
     /// Saves the client's content encryption key slot.
     fn put_cek(&mut self, client_id: &str, cek: CekState);
 
-    /// The client's replay state; a default one before its first request.
-    fn replay_guard(&self, client_id: &str) -> ReplayGuard;
-    /// Saves the client's replay state.
-    fn put_replay_guard(&mut self, client_id: &str, guard: ReplayGuard);
+    /// The client's replay state, to change in place; a default one before its first
+    /// request. A store need not roll it back with a failed call: a nonce once admitted
+    /// stays spent, which errs on the safe side.
+    fn replay_guard(&mut self, client_id: &str) -> &mut ReplayGuard;
 
     /// What became of a client's `businessID`, if the client used it.
     fn business(&self, client_id: &str, business_id: &str) -> Option<BusinessRecord>;
@@ -123,12 +123,8 @@ impl Store for MemoryStore {
         self.ceks.insert(client_id.to_owned(), cek);
     }
 
-    fn replay_guard(&self, client_id: &str) -> ReplayGuard {
-        self.replay_guards.get(client_id).cloned().unwrap_or_default()
-    }
-
-    fn put_replay_guard(&mut self, client_id: &str, guard: ReplayGuard) {
-        self.replay_guards.insert(client_id.to_owned(), guard);
+    fn replay_guard(&mut self, client_id: &str) -> &mut ReplayGuard {
+        self.replay_guards.entry(client_id.to_owned()).or_default()
     }
 
     fn business(&self, client_id: &str, business_id: &str) -> Option<BusinessRecord> {
