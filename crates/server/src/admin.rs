@@ -47,12 +47,14 @@ pub async fn get_client(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let client = state
-        .admin(&headers)?
-        .platform
-        .call(move |core, _| Ok(core.engine.store().client(&id)))
-        .await?;
-    client.map(|c| Json(c).into_response()).ok_or(ApiError::NotFound)
+    Ok(Json(registered(&state, &headers, id).await?).into_response())
+}
+
+/// The registered client `id`, for an admin; 404 when there is none.
+async fn registered(state: &AppState, headers: &HeaderMap, id: String) -> Result<Client, ApiError> {
+    let ready = state.admin(headers)?;
+    let client = ready.platform.call(move |core, _| Ok(core.engine.store().client(&id))).await?;
+    client.ok_or(ApiError::NotFound)
 }
 
 /// `POST /sandbox/admin/clients`: registers a client; answers it with its secret.
@@ -193,12 +195,7 @@ pub async fn get_settings(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let client = state
-        .admin(&headers)?
-        .platform
-        .call(move |core, _| Ok(core.engine.store().client(&id)))
-        .await?;
-    client.map(|c| Json(c.settings).into_response()).ok_or(ApiError::NotFound)
+    Ok(Json(registered(&state, &headers, id).await?.settings).into_response())
 }
 
 /// `POST /sandbox/admin/clients/{id}/settings`: merges the JSON object into the settings,

@@ -23,12 +23,12 @@ use axum::{
 use http_body_util::{BodyExt as _, Full};
 use hyper_util::{client::legacy::Client, rt::TokioExecutor};
 use protocol::engine::Store as _;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::{
     AppState, SharedPlatform,
     pages::{document, escape, html},
-    state::ApiError,
+    state::{ApiError, Limit, latest_rows},
     store::to_i64,
 };
 
@@ -301,40 +301,25 @@ async fn keep(
     if known { Ok(()) } else { Err(ApiError::NotFound) }
 }
 
-#[derive(Debug, Deserialize)]
-pub struct Limit {
-    limit: Option<usize>,
-}
-
 /// `GET /sandbox/inbox/{clientID}/entries?limit=N`: what landed in the inbox, newest first.
 pub async fn inbox_entries(
     State(state): State<AppState>,
     Path(client): Path<String>,
     Query(limit): Query<Limit>,
 ) -> Result<Response, ApiError> {
-    let limit = to_i64(limit.limit.unwrap_or(50).clamp(1, 1000) as u64);
-    let rows = state
-        .ready()?
-        .platform
-        .call(move |core, _| {
-            let mut stmt = core.store().conn().prepare_cached(
-                "SELECT id, client_id, received_ms, method, query, body FROM inbox
-                 WHERE client_id = ?1 ORDER BY id DESC LIMIT ?2",
-            )?;
-            let rows = stmt.query_map(rusqlite::params![client, limit], |row| {
-                Ok(InboxEntry {
-                    id: row.get(0)?,
-                    client_id: row.get(1)?,
-                    received_ms: row.get(2)?,
-                    method: row.get(3)?,
-                    query: row.get(4)?,
-                    body: row.get(5)?,
-                })
-            })?;
-            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    const SQL: &str = "SELECT id, client_id, received_ms, method, query, body FROM inbox
+                       WHERE client_id = ?1 ORDER BY id DESC LIMIT ?2";
+    latest_rows(&state, SQL, client, &limit, |row| {
+        Ok(InboxEntry {
+            id: row.get(0)?,
+            client_id: row.get(1)?,
+            received_ms: row.get(2)?,
+            method: row.get(3)?,
+            query: row.get(4)?,
+            body: row.get(5)?,
         })
-        .await?;
-    Ok(Json(rows).into_response())
+    })
+    .await
 }
 
 /// `GET /sandbox/clients/{clientID}/deliveries?limit=N`: the delivery log, newest first.
@@ -343,36 +328,26 @@ pub async fn deliveries(
     Path(client): Path<String>,
     Query(limit): Query<Limit>,
 ) -> Result<Response, ApiError> {
-    let limit = to_i64(limit.limit.unwrap_or(50).clamp(1, 1000) as u64);
-    let rows = state
-        .ready()?
-        .platform
-        .call(move |core, _| {
-            let mut stmt = core.store().conn().prepare_cached(
-                "SELECT id, client_id, url, body, state, attempts, next_attempt_ms, created_ms,
-                        updated_ms, response_status, response_body, error
-                 FROM deliveries WHERE client_id = ?1 ORDER BY id DESC LIMIT ?2",
-            )?;
-            let rows = stmt.query_map(rusqlite::params![client, limit], |row| {
-                Ok(Delivery {
-                    id: row.get(0)?,
-                    client_id: row.get(1)?,
-                    url: row.get(2)?,
-                    body: row.get(3)?,
-                    state: row.get(4)?,
-                    attempts: row.get(5)?,
-                    next_attempt_ms: row.get(6)?,
-                    created_ms: row.get(7)?,
-                    updated_ms: row.get(8)?,
-                    response_status: row.get(9)?,
-                    response_body: row.get(10)?,
-                    error: row.get(11)?,
-                })
-            })?;
-            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    const SQL: &str = "SELECT id, client_id, url, body, state, attempts, next_attempt_ms,
+                              created_ms, updated_ms, response_status, response_body, error
+                       FROM deliveries WHERE client_id = ?1 ORDER BY id DESC LIMIT ?2";
+    latest_rows(&state, SQL, client, &limit, |row| {
+        Ok(Delivery {
+            id: row.get(0)?,
+            client_id: row.get(1)?,
+            url: row.get(2)?,
+            body: row.get(3)?,
+            state: row.get(4)?,
+            attempts: row.get(5)?,
+            next_attempt_ms: row.get(6)?,
+            created_ms: row.get(7)?,
+            updated_ms: row.get(8)?,
+            response_status: row.get(9)?,
+            response_body: row.get(10)?,
+            error: row.get(11)?,
         })
-        .await?;
-    Ok(Json(rows).into_response())
+    })
+    .await
 }
 
 /// `POST /sandbox/deliveries/{id}/replay`: queues a copy of a delivery; answers its new id.

@@ -7,21 +7,20 @@
 //! are written behind, in batches (see [`Pending`]).
 
 use axum::{
-    Json,
     extract::{Path, Query, State},
-    response::{IntoResponse, Response},
+    response::Response,
 };
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::{
     AppState,
     platform::Core,
-    state::ApiError,
+    state::{ApiError, Limit, latest_rows},
     store::{SqliteStore, to_i64},
 };
 
 /// How many rows are kept per client.
-pub const KEEP: usize = 1000;
+pub const KEEP: usize = Limit::MAX;
 
 /// One journal row.
 #[derive(Debug, Clone, Serialize)]
@@ -148,43 +147,30 @@ pub fn trim(store: &SqliteStore) -> anyhow::Result<()> {
     Ok(())
 }
 
-#[derive(Debug, Deserialize)]
-pub struct Limit {
-    limit: Option<usize>,
-}
-
 /// `GET /sandbox/clients/{id}/journal?limit=N`: the latest N rows (default 50), newest first.
 pub async fn list(
     State(state): State<AppState>,
     Path(client): Path<String>,
     Query(limit): Query<Limit>,
 ) -> Result<Response, ApiError> {
-    let limit = limit.limit.unwrap_or(50).clamp(1, KEEP);
-    let rows = state
-        .ready()?
-        .platform
-        .call(move |core, _| {
-            write_pending(core)?;
-            let mut stmt = core.store().conn().prepare_cached(
-                "SELECT id, client_id, at_ms, method, path, status, code, tx_id, scenario, elapsed_us
-                 FROM journal WHERE client_id = ?1 ORDER BY id DESC LIMIT ?2",
-            )?;
-            let rows = stmt.query_map(rusqlite::params![client, to_i64(limit as u64)], |row| {
-                Ok(Entry {
-                    id: row.get(0)?,
-                    client_id: row.get(1)?,
-                    at_ms: row.get(2)?,
-                    method: row.get(3)?,
-                    path: row.get(4)?,
-                    status: row.get(5)?,
-                    code: row.get(6)?,
-                    tx_id: row.get(7)?,
-                    scenario: row.get(8)?,
-                    elapsed_us: row.get(9)?,
-                })
-            })?;
-            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    // Rows still waiting are written first, so the list shows every request answered so far.
+    state.ready()?.platform.call(|core, _| write_pending(core)).await?;
+    const SQL: &str = "SELECT id, client_id, at_ms, method, path, status, code, tx_id, scenario,
+                              elapsed_us
+                       FROM journal WHERE client_id = ?1 ORDER BY id DESC LIMIT ?2";
+    latest_rows(&state, SQL, client, &limit, |row| {
+        Ok(Entry {
+            id: row.get(0)?,
+            client_id: row.get(1)?,
+            at_ms: row.get(2)?,
+            method: row.get(3)?,
+            path: row.get(4)?,
+            status: row.get(5)?,
+            code: row.get(6)?,
+            tx_id: row.get(7)?,
+            scenario: row.get(8)?,
+            elapsed_us: row.get(9)?,
         })
-        .await?;
-    Ok(Json(rows).into_response())
+    })
+    .await
 }

@@ -296,3 +296,40 @@ impl IntoResponse for ApiError {
         res
     }
 }
+
+/// The `?limit=N` of the listing routes: how many rows, newest first.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct Limit {
+    limit: Option<usize>,
+}
+
+impl Limit {
+    /// The most rows a listing answers.
+    pub const MAX: usize = 1000;
+
+    /// The requested count, 50 by default, within 1..=[`Limit::MAX`].
+    pub fn rows(&self) -> usize {
+        self.limit.unwrap_or(50).clamp(1, Limit::MAX)
+    }
+}
+
+/// Answers as JSON the rows that `sql` selects: one client's (`?1`), at most `limit` (`?2`).
+pub async fn latest_rows<T: serde::Serialize + Send + 'static>(
+    state: &AppState,
+    sql: &'static str,
+    client: String,
+    limit: &Limit,
+    row: fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> Result<Response, ApiError> {
+    let limit = crate::store::to_i64(limit.rows() as u64);
+    let rows = state
+        .ready()?
+        .platform
+        .call(move |core, _| {
+            let mut stmt = core.store().conn().prepare_cached(sql)?;
+            let rows = stmt.query_map(rusqlite::params![client, limit], row)?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await?;
+    Ok(Json(rows).into_response())
+}
