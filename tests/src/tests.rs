@@ -10,6 +10,7 @@ mod mock_admin;
 mod mock_api;
 mod mock_browser;
 mod mock_codes;
+mod openapi;
 mod pki_interop;
 mod python_client;
 mod search_wasm;

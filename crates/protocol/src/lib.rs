@@ -16,6 +16,7 @@ pub mod engine;
 mod error;
 pub mod headers;
 pub mod keys;
+pub mod openapi;
 pub mod pki;
 pub mod scenario;
 pub mod signing;

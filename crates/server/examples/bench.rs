@@ -1,14 +1,16 @@
 //! Benchmark: signed getToken requests per second against the sandbox, Prism and bare axum.
 //!
 //! Run with `cargo run --release -p server --example bench -- [--seconds 10] [--connections 256]`.
-//! It builds and starts `target/release/server` on a fresh data folder (timing the cold start
-//! to the first answered request), registers one plain-mode client per connection, and sends
-//! signed, verified getToken requests (a well-formed but unknown code, so every request runs
-//! the whole pipeline: headers, HMAC, replay guard, fields, code lookup, journal, and answers
-//! `D40004`) from `--connections` keep-alive connections for `--seconds`. It then does the
-//! same against a bare axum handler answering a fixed JSON (this binary with `--serve-hello`)
-//! and, when npm can provide it, Stoplight Prism mocking the same path from a small OpenAPI
-//! file. The load generator is built in, because each request needs its own nonce and HMAC.
+//! It builds and starts the server binary next to this example's own (`target/release/server`,
+//! or under `CARGO_TARGET_DIR`) on a fresh data folder (timing the cold start to the first
+//! answered request), registers one plain-mode client per connection, and sends signed,
+//! verified getToken requests (a well-formed but unknown code, so every request runs the whole
+//! pipeline: headers, HMAC, replay guard, fields, code lookup, journal, and answers `D40004`)
+//! from `--connections` keep-alive connections for `--seconds`. It then does the same against
+//! a bare axum handler answering a fixed JSON (this binary with `--serve-hello`) and, when npm
+//! can provide it, Stoplight Prism mocking the whole API from `protocol::openapi::document`,
+//! sent the same signed requests (headers and body), which it validates against the document.
+//! The load generator is built in, because each request needs its own nonce and HMAC.
 //! It prints throughput, p50/p99 latency and peak memory (VmHWM, children included) of each.
 
 // The report is the program's output.
@@ -54,12 +56,18 @@ fn main() -> anyhow::Result<()> {
     let seconds: u64 = flag(&args, "--seconds").map_or(Ok(10), |s| s.parse())?;
     let connections: usize = flag(&args, "--connections").map_or(Ok(256), |s| s.parse())?;
     let root = workspace_root();
-    build(&root)?;
+    let bin_dir = bin_dir()?;
+    build(&root, &bin_dir)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    runtime.block_on(run(&root, Duration::from_secs(seconds), connections))
+    runtime.block_on(run(&root, &bin_dir, Duration::from_secs(seconds), connections))
 }
 
-async fn run(root: &Path, duration: Duration, connections: usize) -> anyhow::Result<()> {
+async fn run(
+    root: &Path,
+    bin_dir: &Path,
+    duration: Duration,
+    connections: usize,
+) -> anyhow::Result<()> {
     let client: HttpClient =
         Client::builder(TokioExecutor::new()).pool_max_idle_per_host(connections).build_http();
     let mut results = Vec::new();
@@ -69,7 +77,8 @@ async fn run(root: &Path, duration: Duration, connections: usize) -> anyhow::Res
     let _ = std::fs::remove_dir_all(&data);
     let port = free_port()?;
     let started = Instant::now();
-    let mut sandbox = Command::new(root.join("target/release/server"))
+    let server = bin_dir.join("server");
+    let mut sandbox = Command::new(&server)
         .args(["--addr", &format!("127.0.0.1:{port}"), "--dist"])
         .arg(root.join("dist"))
         .arg("--data")
@@ -78,7 +87,7 @@ async fn run(root: &Path, duration: Duration, connections: usize) -> anyhow::Res
         .args(["--demo-kek-bits", "2048"])
         .stdout(Stdio::null())
         .spawn()
-        .context("cannot start target/release/server")?;
+        .with_context(|| format!("cannot start {}", server.display()))?;
     let base = format!("http://127.0.0.1:{port}");
     let health = format!("{base}/healthz");
     let first = wait_answer(&client, &health, Duration::from_secs(60), false).await?;
@@ -90,8 +99,10 @@ async fn run(root: &Path, duration: Duration, connections: usize) -> anyhow::Res
         ready.as_millis()
     );
     let clients = register(&client, &base, connections).await?;
+    let pid = sandbox.id();
+    let expect = Some(&b"D40004"[..]);
     results.push(
-        load("sandbox (signed getToken)", &client, &base, &clients, duration, sandbox.id()).await,
+        load("sandbox (signed getToken)", &client, &base, &clients, expect, duration, pid).await,
     );
     stop(&mut sandbox);
     let _ = std::fs::remove_dir_all(&data);
@@ -104,14 +115,20 @@ async fn run(root: &Path, duration: Duration, connections: usize) -> anyhow::Res
     let base = format!("http://127.0.0.1:{port}");
     wait_answer(&client, &format!("{base}/healthz"), Duration::from_secs(10), true).await?;
     let unsigned: Vec<Option<Arc<(String, String)>>> = vec![None; connections];
-    results.push(load("bare axum handler", &client, &base, &unsigned, duration, hello.id()).await);
+    results.push(
+        load("bare axum handler", &client, &base, &unsigned, None, duration, hello.id()).await,
+    );
     stop(&mut hello);
 
-    // Prism, when npm provides it.
-    match start_prism(root).await {
+    // Prism, when npm provides it, with the sandbox's clients signing the same requests.
+    let tools = bin_dir.parent().unwrap_or(bin_dir).join("bench-tools");
+    match start_prism(&tools, &clients).await {
         Ok((mut prism, base)) => {
+            // Prism answers the document's example envelope.
+            let expect = Some(&b"\"txID\""[..]);
+            let pid = prism.id();
             results.push(
-                load("Stoplight Prism mock", &client, &base, &unsigned, duration, prism.id()).await,
+                load("Stoplight Prism mock", &client, &base, &clients, expect, duration, pid).await,
             );
             stop(&mut prism);
         }
@@ -121,12 +138,14 @@ async fn run(root: &Path, duration: Duration, connections: usize) -> anyhow::Res
     Ok(())
 }
 
-/// Sends requests from `clients.len()` connections for `duration`.
+/// Sends requests from `clients.len()` connections for `duration`; an answer counts when it
+/// is a success whose body contains `expect`, if given.
 async fn load(
     name: &'static str,
     client: &HttpClient,
     base: &str,
     clients: &[Option<Arc<(String, String)>>],
+    expect: Option<&'static [u8]>,
     duration: Duration,
     pid: u32,
 ) -> Outcome {
@@ -167,7 +186,7 @@ async fn load(
                         let status = res.status();
                         let body = res.into_body().collect().await.map(|b| b.to_bytes());
                         status.is_success()
-                            && body.is_ok_and(|b| signer.is_none() || contains(&b, b"D40004"))
+                            && body.is_ok_and(|b| expect.is_none_or(|e| contains(&b, e)))
                     }
                     Err(_) => false,
                 };
@@ -255,67 +274,69 @@ async fn register(
     Ok(res)
 }
 
-/// Starts Prism on a small OpenAPI file for the getToken path.
-async fn start_prism(root: &Path) -> anyhow::Result<(Child, String)> {
-    let tools = root.join("target/bench-tools");
+/// Starts Prism on the whole API's OpenAPI document, waiting until it accepts a request
+/// signed by the first of `clients`.
+async fn start_prism(
+    tools: &Path,
+    clients: &[Option<Arc<(String, String)>>],
+) -> anyhow::Result<(Child, String)> {
     let prism = tools.join("node_modules/.bin/prism");
     if !prism.exists() {
-        std::fs::create_dir_all(&tools)?;
-        println!("installing @stoplight/prism-cli with npm into target/bench-tools …");
+        std::fs::create_dir_all(tools)?;
+        println!("installing @stoplight/prism-cli with npm into {} …", tools.display());
         let status = Command::new("npm")
             .args(["install", "--no-audit", "--no-fund", "--silent", "@stoplight/prism-cli"])
-            .current_dir(&tools)
+            .current_dir(tools)
             .status()
             .context("npm is needed for Prism")?;
         if !status.success() {
             bail!("npm install @stoplight/prism-cli failed");
         }
     }
-    let spec = tools.join("gettoken-openapi.json");
-    std::fs::write(&spec, openapi().to_string())?;
+    let Some(Some(signer)) = clients.first() else { bail!("no client to sign with") };
     let port = free_port()?;
-    let child = Command::new(prism)
+    let base = format!("http://127.0.0.1:{port}");
+    let spec = tools.join("iamsmart-openapi.json");
+    std::fs::write(&spec, serde_json::to_vec_pretty(&protocol::openapi::document(&base))?)?;
+    let mut child = Command::new(prism)
         .args(["mock", "-h", "127.0.0.1", "-p", &port.to_string()])
         .arg(&spec)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()?;
-    let base = format!("http://127.0.0.1:{port}");
     let client: HttpClient = Client::builder(TokioExecutor::new()).build_http();
     let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let req = hyper::Request::post(format!("{base}{PATH}"))
-            .header("content-type", "application/json")
-            .body(Full::new(Bytes::from_static(CODE_BODY.as_bytes())))?;
-        if client.request(req).await.is_ok_and(|r| r.status().is_success()) {
-            return Ok((child, base));
+    let mut last = String::new();
+    for attempt in 0u64.. {
+        let nonce = format!("prism-probe-{attempt}");
+        let headers = protocol::headers::signed_headers(
+            &signer.0,
+            &signer.1,
+            now_ms(),
+            &nonce,
+            CODE_BODY.as_bytes(),
+        );
+        let mut req = hyper::Request::post(format!("{base}{PATH}"))
+            .header("content-type", "application/json");
+        for (k, v) in headers {
+            req = req.header(k, v);
+        }
+        let req = req.body(Full::new(Bytes::from_static(CODE_BODY.as_bytes())))?;
+        if let Ok(res) = client.request(req).await {
+            if res.status().is_success() {
+                return Ok((child, base));
+            }
+            let status = res.status();
+            let body = res.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+            last = format!(": {status} {}", String::from_utf8_lossy(&body));
         }
         if Instant::now() > deadline {
-            bail!("Prism did not answer within 60 s");
+            break;
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-}
-
-/// A minimal OpenAPI document of getToken, with the catalogue's failure envelope as example.
-fn openapi() -> serde_json::Value {
-    let endpoint = protocol::catalogue::get(protocol::catalogue::EndpointId::GetToken);
-    serde_json::json!({
-        "openapi": "3.0.3",
-        "info": { "title": "iAM Smart Sandbox (getToken only)", "version": "0.0.0" },
-        "paths": { endpoint.path: { "post": {
-            "summary": "Request accessToken and tokenised ID",
-            "requestBody": { "content": { "application/json": { "schema": { "type": "object" } } } },
-            "responses": { "200": {
-                "description": "The envelope",
-                "content": { "application/json": { "example": {
-                    "txID": "<T=00000000000000000000000000000000>",
-                    "code": "D40004",
-                    "message": "authCode not exist or expired"
-                } } }
-            } }
-        } } }
-    })
+    stop(&mut child);
+    bail!("Prism did not accept a signed getToken within 60 s{last}")
 }
 
 /// `--serve-hello PORT`: a bare axum handler answering a fixed JSON envelope.
@@ -365,14 +386,19 @@ async fn wait_answer(
     }
 }
 
-fn build(root: &Path) -> anyhow::Result<()> {
+/// Builds the server binary with this example's profile, so that it lands in `bin_dir`.
+fn build(root: &Path, bin_dir: &Path) -> anyhow::Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let profile = match bin_dir.file_name().and_then(|n| n.to_str()) {
+        Some("debug") | None => "dev",
+        Some(name) => name,
+    };
     let status = Command::new(cargo)
-        .args(["build", "--release", "-p", "server", "--bin", "server"])
+        .args(["build", "--profile", profile, "-p", "server", "--bin", "server"])
         .current_dir(root)
         .status()?;
     if !status.success() {
-        bail!("cargo build --release -p server failed");
+        bail!("cargo build --profile {profile} -p server failed");
     }
     if !root.join("dist/index.html").exists() {
         bail!("dist/ is not built: run `cargo xtask dist`");
@@ -416,6 +442,16 @@ fn now_ms() -> u64 {
     let since =
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
     u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// The folder of the binaries built with this example (`target/release/` when it runs from
+/// `target/release/examples/`), wherever `CARGO_TARGET_DIR` puts it.
+fn bin_dir() -> anyhow::Result<PathBuf> {
+    let exe = std::env::current_exe()?;
+    exe.parent()
+        .and_then(Path::parent)
+        .map(Path::to_path_buf)
+        .with_context(|| format!("no binary folder above {}", exe.display()))
 }
 
 fn workspace_root() -> PathBuf {

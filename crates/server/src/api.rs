@@ -79,20 +79,20 @@ async fn signed_post(
                 core.engine.api(&req, now, &mut core.rng, scenario)
             });
             core.enqueue(&reply.outbound, client_id.as_deref(), now)?;
-            let tx_id = tx_id_of(&reply.body);
+            let tx_id = Some(reply.tx_id.as_str());
             let entry = NewEntry {
                 client_id: client_id.as_deref(),
                 method: "POST",
                 path: &path,
                 status: reply.status,
                 code: Some(reply.code.as_str()),
-                tx_id: tx_id.as_deref(),
+                tx_id,
                 scenario: scenario.map(|s| s.name()),
                 elapsed_us: elapsed_us(started),
             };
             journal::record(core, &entry, now)?;
             tracing::info!(
-                tx_id = tx_id.as_deref().unwrap_or("-"),
+                tx_id = reply.tx_id.as_str(),
                 client_id = client_id.as_deref().unwrap_or("-"),
                 path = %path,
                 status = reply.status,
@@ -203,12 +203,6 @@ fn not_found_envelope() -> Response {
 
 fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok()).filter(|v| !v.is_empty())
-}
-
-/// The `txID` of an envelope.
-fn tx_id_of(body: &str) -> Option<String> {
-    let value: serde_json::Value = serde_json::from_str(body).ok()?;
-    value.get("txID")?.as_str().map(str::to_owned)
 }
 
 fn elapsed_us(started: Instant) -> u64 {

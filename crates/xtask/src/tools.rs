@@ -62,18 +62,22 @@ pub(crate) fn ensure_browser() -> anyhow::Result<()> {
     apt(&["install", "-y", "-qq", "--no-install-recommends", "chromium", "chromium-driver"])
 }
 
-/// Installs the Python packages of the interop tests (`requests`, `cryptography`) with pip
-/// when `python3` cannot import them. A Debian system Python refuses plain `pip install`
-/// (PEP 668), so the second attempt passes `--break-system-packages`.
+/// Installs the Python packages of the tests (`requests`, `cryptography`,
+/// `openapi-spec-validator`) with pip when `python3` cannot import them. A Debian system
+/// Python refuses plain `pip install` (PEP 668), so the second attempt passes
+/// `--break-system-packages`.
 pub(crate) fn ensure_python_packages() -> anyhow::Result<()> {
-    let probe = Command::new("python3").args(["-c", "import requests, cryptography"]).status();
+    let probe = Command::new("python3")
+        .args(["-c", "import requests, cryptography, openapi_spec_validator"])
+        .status();
     match probe {
         Ok(status) if status.success() => return Ok(()),
         Err(err) => bail!("python3 is needed by the interop tests: {err}"),
         Ok(_) => {}
     }
-    eprintln!("xtask: installing requests and cryptography with pip");
-    let pip = ["-m", "pip", "install", "--quiet", "requests", "cryptography"];
+    eprintln!("xtask: installing requests, cryptography and openapi-spec-validator with pip");
+    let pip =
+        ["-m", "pip", "install", "--quiet", "requests", "cryptography", "openapi-spec-validator"];
     if run(Command::new("python3").args(pip)).is_ok() {
         return Ok(());
     }

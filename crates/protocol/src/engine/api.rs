@@ -193,7 +193,7 @@ pub(crate) fn parse<T: DeserializeOwned>(value: Value) -> Result<T, Error> {
 
 /// Serialises an envelope into a reply.
 fn reply(status: u16, envelope: Envelope, outbound: Vec<Outbound>) -> ApiReply {
-    let code: Code = envelope.code;
+    let (code, tx_id) = (envelope.code, envelope.tx_id.clone());
     let body = serde_json::to_string(&envelope).unwrap_or_default();
-    ApiReply { status, body, code, outbound }
+    ApiReply { status, body, code, tx_id, outbound }
 }

@@ -170,6 +170,8 @@ pub struct ApiReply {
     pub body: String,
     /// The envelope's code, for logging.
     pub code: Code,
+    /// The envelope's transaction id, for logging.
+    pub tx_id: crate::wire::TxId,
     /// Callbacks and redirects for the host to deliver.
     pub outbound: Vec<Outbound>,
 }
