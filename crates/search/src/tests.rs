@@ -102,6 +102,19 @@ fn check_snippet(text: &str, marks: &[Mark], want: Option<&str>) {
 }
 
 #[test]
+fn snippets_mark_whole_words_in_any_case_and_next_to_cjk() {
+    let sign = [Mark::Term("sign".to_owned())];
+    let text = "Signing, resigned, SIGNED, sign-in, 用sign登入, signatures";
+    let want = "<mark>Signing</mark>, resigned, <mark>SIGNED</mark>, <mark>sign</mark>-in, \
+                用<mark>sign</mark>登入, signatures";
+    check_snippet(text, &sign, Some(want));
+    // A word longer than the tokenizer keeps is no token, even if it starts like one.
+    let long = format!("sign{} sign", "a".repeat(40));
+    check_snippet(&long, &sign, Some("…<mark>sign</mark>"));
+    check_snippet("手簽與簽", &[Mark::Char('簽')], Some("手<mark>簽</mark>與<mark>簽</mark>"));
+}
+
+#[test]
 fn can_make_snippets_with_marks_around_stemmed_and_cjk_matches() {
     let words = [Mark::Term("sign".into()), Mark::Term("token".into())];
     let text = "First line.\nYour server signs the request and gets a <token>.";

@@ -71,7 +71,8 @@ pub(crate) fn runs(text: &str, mut emit: impl FnMut(usize, usize, bool)) {
 }
 
 /// Calls `emit(from, to, kind)` for every token of `text`, without normalising anything, until
-/// `emit` returns `false`. One pass over the bytes: it also runs over documents to make snippets.
+/// `emit` returns `false`. One pass over the bytes. (Snippets find the same tokens with a
+/// scan of their own, `snippet::find`, which skips what cannot match.)
 pub(crate) fn spans(text: &str, mut emit: impl FnMut(usize, usize, Kind) -> bool) {
     let bytes = text.as_bytes();
     // The start of the word being read, and of the previous character of the CJK run being read.

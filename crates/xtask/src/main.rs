@@ -29,7 +29,7 @@ commands:
   test          install Chromium/ChromeDriver and the wasm target if missing, build dist/, run every test
   bench [flags] signed getToken load: sandbox vs Stoplight Prism vs bare axum (--seconds 10 --connections 256)
   search-bench  measure the knowledge-base search in node: transfer size, index open time, query latency
-  search-vs-pagefind  our search vs Pagefind on the same pages in headless Chromium (needs dist/)";
+  search-vs-pagefind  our search vs Pagefind on the same pages in headless Chromium";
 
 fn main() -> anyhow::Result<()> {
     let mut args = env::args().skip(1);
