@@ -236,6 +236,25 @@ impl ReplayGuard {
         self.recent.len()
     }
 
+    /// The remembered nonces with the timestamps of the requests that used them, oldest
+    /// first: a store can save the ones added since it last looked, from the back.
+    pub fn remembered(&self) -> impl DoubleEndedIterator<Item = (&str, u64)> {
+        self.recent.iter().map(|it| (it.nonce.as_str(), it.timestamp_ms))
+    }
+
+    /// The guard that [`ReplayGuard::last_timestamp_ms`] and [`ReplayGuard::remembered`]
+    /// describe (nonces oldest first), e.g. as a store saved it.
+    pub fn restore(
+        last_timestamp_ms: Option<u64>,
+        remembered: impl IntoIterator<Item = (String, u64)>,
+    ) -> ReplayGuard {
+        let nonces = remembered
+            .into_iter()
+            .map(|(nonce, timestamp_ms)| SeenNonce { nonce, timestamp_ms })
+            .collect();
+        GuardRepr { last_timestamp_ms, nonces }.into()
+    }
+
     /// Rejects a nonce this client used within the window before `timestamp_ms`.
     fn check_nonce_unused(
         &self,

@@ -101,9 +101,7 @@ async fn run(
     let clients = register(&client, &base, connections).await?;
     let pid = sandbox.id();
     let expect = Some(&b"D40004"[..]);
-    results.push(
-        load("sandbox (signed getToken)", &client, &base, &clients, expect, duration, pid).await,
-    );
+    results.push(load("sandbox (signed getToken)", &base, &clients, expect, duration, pid).await);
     stop(&mut sandbox);
     let _ = std::fs::remove_dir_all(&data);
 
@@ -115,9 +113,7 @@ async fn run(
     let base = format!("http://127.0.0.1:{port}");
     wait_answer(&client, &format!("{base}/healthz"), Duration::from_secs(10), true).await?;
     let unsigned: Vec<Option<Arc<(String, String)>>> = vec![None; connections];
-    results.push(
-        load("bare axum handler", &client, &base, &unsigned, None, duration, hello.id()).await,
-    );
+    results.push(load("bare axum handler", &base, &unsigned, None, duration, hello.id()).await);
     stop(&mut hello);
 
     // Prism, when npm provides it, with the sandbox's clients signing the same requests.
@@ -127,9 +123,8 @@ async fn run(
             // Prism answers the document's example envelope.
             let expect = Some(&b"\"txID\""[..]);
             let pid = prism.id();
-            results.push(
-                load("Stoplight Prism mock", &client, &base, &clients, expect, duration, pid).await,
-            );
+            results
+                .push(load("Stoplight Prism mock", &base, &clients, expect, duration, pid).await);
             stop(&mut prism);
         }
         Err(err) => println!("Prism skipped: {err:#}"),
@@ -142,27 +137,29 @@ async fn run(
 /// is a success whose body contains `expect`, if given.
 async fn load(
     name: &'static str,
-    client: &HttpClient,
     base: &str,
     clients: &[Option<Arc<(String, String)>>],
     expect: Option<&'static [u8]>,
     duration: Duration,
     pid: u32,
 ) -> Outcome {
-    let url = format!("{base}{PATH}");
+    let host = base.trim_start_matches("http://").to_owned();
     let deadline = Instant::now() + duration;
     let started = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
     for (idx, signer) in clients.iter().cloned().enumerate() {
-        let client = client.clone();
-        let url = url.clone();
+        let host = host.clone();
         tasks.spawn(async move {
             let mut latencies = Vec::with_capacity(4096);
             let mut errors = 0usize;
             let mut n = 0u64;
+            // One keep-alive connection per task, as wrk and oha do; a new one after an error.
+            let mut conn = None;
             while Instant::now() < deadline {
                 n += 1;
-                let mut req = hyper::Request::post(&url).header("content-type", "application/json");
+                let mut req = hyper::Request::post(PATH)
+                    .header("host", &host)
+                    .header("content-type", "application/json");
                 if let Some(signer) = &signer {
                     let nonce = format!("{idx:08x}{n:024x}");
                     let headers = protocol::headers::signed_headers(
@@ -181,18 +178,25 @@ async fn load(
                     continue;
                 };
                 let sent = Instant::now();
-                let ok = match client.request(req).await {
-                    Ok(res) => {
-                        let status = res.status();
-                        let body = res.into_body().collect().await.map(|b| b.to_bytes());
-                        status.is_success()
-                            && body.is_ok_and(|b| expect.is_none_or(|e| contains(&b, e)))
-                    }
-                    Err(_) => false,
+                if conn.is_none() {
+                    conn = connect(&host).await.ok();
+                }
+                let ok = match &mut conn {
+                    Some(sender) => match sender.send_request(req).await {
+                        Ok(res) => {
+                            let status = res.status();
+                            let body = res.into_body().collect().await.map(|b| b.to_bytes());
+                            status.is_success()
+                                && body.is_ok_and(|b| expect.is_none_or(|e| contains(&b, e)))
+                        }
+                        Err(_) => false,
+                    },
+                    None => false,
                 };
                 latencies.push(u64::try_from(sent.elapsed().as_micros()).unwrap_or(u64::MAX));
                 if !ok {
                     errors += 1;
+                    conn = None;
                 }
             }
             (latencies, errors)
@@ -220,6 +224,18 @@ async fn load(
         p99_us: pick(0.99),
         peak_kib: peak_kib(pid),
     }
+}
+
+/// An HTTP/1.1 connection to `host` (`ip:port`), driven by its own task.
+async fn connect(
+    host: &str,
+) -> anyhow::Result<hyper::client::conn::http1::SendRequest<Full<Bytes>>> {
+    let stream = tokio::net::TcpStream::connect(host).await?;
+    stream.set_nodelay(true)?;
+    let (sender, conn) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
+    tokio::spawn(conn);
+    Ok(sender)
 }
 
 fn report(results: &[Outcome], connections: usize) {

@@ -168,7 +168,15 @@ pub async fn reset_client(
                 return Ok(false);
             }
             let conn = core.store().conn();
-            for table in ["ceks", "replay_guards", "businesses", "journal", "deliveries", "inbox"] {
+            for table in [
+                "ceks",
+                "replay_nonces",
+                "replay_clocks",
+                "businesses",
+                "journal",
+                "deliveries",
+                "inbox",
+            ] {
                 conn.execute(&format!("DELETE FROM {table} WHERE client_id = ?1"), [&id])?;
             }
             for table in ["tasks", "auth_codes", "access_tokens"] {

@@ -140,7 +140,7 @@ impl Platform {
         }
         core.store().finish()?;
         core.store().guards_flushed();
-        Ok(())
+        core.store().checkpoint()
     }
 
     fn lock(&self) -> MutexGuard<'_, Core> {

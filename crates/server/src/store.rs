@@ -29,7 +29,8 @@ use serde::{Serialize, de::DeserializeOwned};
 pub const FILE_NAME: &str = "sandbox.sqlite3";
 
 /// Migrations, in order; the database's `user_version` counts those applied.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE clients (client_id TEXT PRIMARY KEY, body TEXT NOT NULL);
 CREATE TABLE tasks (id TEXT PRIMARY KEY, body TEXT NOT NULL);
 CREATE TABLE auth_codes (code TEXT PRIMARY KEY, body TEXT NOT NULL, expires_ms INTEGER NOT NULL);
@@ -82,7 +83,24 @@ CREATE TABLE journal (
     elapsed_us INTEGER NOT NULL
 );
 CREATE INDEX journal_client ON journal (client_id, id);
-"#];
+"#,
+    r#"
+CREATE TABLE replay_nonces (
+    client_id TEXT NOT NULL,
+    nonce TEXT NOT NULL,
+    timestamp_ms INTEGER NOT NULL,
+    PRIMARY KEY (client_id, nonce)
+) WITHOUT ROWID;
+CREATE INDEX replay_nonces_age ON replay_nonces (client_id, timestamp_ms);
+CREATE TABLE replay_clocks (client_id TEXT PRIMARY KEY, last_timestamp_ms INTEGER);
+INSERT OR IGNORE INTO replay_nonces (client_id, nonce, timestamp_ms)
+    SELECT g.client_id, json_extract(n.value, '$.nonce'), json_extract(n.value, '$.timestamp_ms')
+    FROM replay_guards g, json_each(g.body, '$.nonces') n;
+INSERT INTO replay_clocks (client_id, last_timestamp_ms)
+    SELECT client_id, json_extract(body, '$.last_timestamp_ms') FROM replay_guards;
+DROP TABLE replay_guards;
+"#,
+];
 
 /// The engine's [`Store`] in SQLite, and the connection for the server's own tables.
 ///
@@ -103,6 +121,12 @@ pub struct SqliteStore {
     /// Replay guards, by client; the ones in `dirty` are not saved yet.
     guards: RefCell<HashMap<String, ReplayGuard>>,
     dirty: RefCell<HashSet<String>>,
+    /// The newest nonce saved of each client: the ones after it are new.
+    saved_tails: RefCell<HashMap<String, (String, u64)>>,
+    /// What `saved_tails` becomes once the open flush commits.
+    flushing_tails: RefCell<HashMap<String, (String, u64)>>,
+    /// Handed out when a guard cannot be read, for a call that is failing anyway.
+    scratch_guard: RefCell<ReplayGuard>,
 }
 
 impl SqliteStore {
@@ -120,6 +144,9 @@ impl SqliteStore {
             format!("cannot lock {}: is another server using this data folder?", path.display())
         })?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // Checkpoints run with the timer's flush (see `checkpoint`), off the requests' path;
+        // this bound only matters if the timer falls far behind.
+        conn.pragma_update(None, "wal_autocheckpoint", 16_384)?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         migrate(&conn)?;
         Ok(SqliteStore {
@@ -128,6 +155,9 @@ impl SqliteStore {
             clients: RefCell::new(HashMap::new()),
             guards: RefCell::new(HashMap::new()),
             dirty: RefCell::new(HashSet::new()),
+            saved_tails: RefCell::new(HashMap::new()),
+            flushing_tails: RefCell::new(HashMap::new()),
+            scratch_guard: RefCell::new(ReplayGuard::default()),
         })
     }
 
@@ -145,7 +175,7 @@ impl SqliteStore {
         }
         // Deferred: a call that only reads (most signed requests) takes no write lock. The
         // platform's mutex already makes this connection the only writer.
-        self.conn.execute_batch("BEGIN")?;
+        self.conn.prepare_cached("BEGIN")?.execute([])?;
         Ok(())
     }
 
@@ -155,7 +185,7 @@ impl SqliteStore {
             self.rollback();
             anyhow::bail!("database error: {err}");
         }
-        if let Err(err) = self.conn.execute_batch("COMMIT") {
+        if let Err(err) = self.conn.prepare_cached("COMMIT").and_then(|mut it| it.execute([])) {
             self.rollback();
             return Err(err.into());
         }
@@ -172,31 +202,83 @@ impl SqliteStore {
     /// Forgets a client's replay guard, after its row was deleted.
     pub fn forget_guard(&self, client_id: &str) {
         self.guards.borrow_mut().remove(client_id);
+        self.saved_tails.borrow_mut().remove(client_id);
         self.dirty.borrow_mut().remove(client_id);
     }
 
-    /// Saves the replay guards changed since the last flush; call it inside a transaction.
+    /// Saves what changed in the replay guards since the last flush: the nonces added, the
+    /// ones forgotten, the last timestamp. Call it inside a transaction. The work is in
+    /// proportion to the requests since the last flush, not to the nonces remembered.
     pub fn flush_guards(&self) -> anyhow::Result<usize> {
-        let dirty: Vec<String> = self.dirty.borrow().iter().cloned().collect();
-        for client_id in &dirty {
-            let Some(guard) = self.guards.borrow().get(client_id).cloned() else {
-                continue;
-            };
-            let body = serde_json::to_string(&guard)?;
-            self.conn
-                .prepare_cached(
-                    "INSERT INTO replay_guards (client_id, body) VALUES (?1, ?2)
-                     ON CONFLICT (client_id) DO UPDATE SET body = excluded.body",
-                )?
-                .execute(params![client_id, body])?;
+        let dirty = self.dirty.borrow();
+        let guards = self.guards.borrow();
+        let saved = self.saved_tails.borrow();
+        let mut flushing = self.flushing_tails.borrow_mut();
+        flushing.clear();
+        let mut insert = self.conn.prepare_cached(
+            "INSERT INTO replay_nonces (client_id, nonce, timestamp_ms) VALUES (?1, ?2, ?3)
+             ON CONFLICT (client_id, nonce) DO UPDATE SET timestamp_ms = excluded.timestamp_ms",
+        )?;
+        let mut prune = self.conn.prepare_cached(
+            "DELETE FROM replay_nonces WHERE client_id = ?1 AND timestamp_ms < ?2",
+        )?;
+        let mut clock = self.conn.prepare_cached(
+            "INSERT INTO replay_clocks (client_id, last_timestamp_ms) VALUES (?1, ?2)
+             ON CONFLICT (client_id) DO UPDATE SET last_timestamp_ms = excluded.last_timestamp_ms",
+        )?;
+        for client_id in dirty.iter() {
+            let Some(guard) = guards.get(client_id) else { continue };
+            let tail = saved.get(client_id);
+            let added: Vec<(&str, u64)> = guard
+                .remembered()
+                .rev()
+                .take_while(|&(nonce, at)| tail.is_none_or(|(n, t)| n != nonce || *t != at))
+                .collect();
+            for (nonce, at) in added.into_iter().rev() {
+                insert.execute(params![client_id, nonce, to_i64(at)])?;
+            }
+            if let Some((_, oldest)) = guard.remembered().next() {
+                prune.execute(params![client_id, to_i64(oldest)])?;
+            }
+            clock.execute(params![client_id, guard.last_timestamp_ms().map(to_i64)])?;
+            if let Some((nonce, at)) = guard.remembered().next_back() {
+                flushing.insert(client_id.clone(), (nonce.to_owned(), at));
+            }
         }
-        // Cleared only once the caller commits, so a failed flush is tried again.
+        // Marked clean only once the caller commits, so a failed flush is tried again.
         Ok(dirty.len())
     }
 
-    /// Marks the guards saved by [`SqliteStore::flush_guards`] as clean.
+    /// A client's saved replay guard (an empty one when nothing was saved).
+    fn load_guard(&self, client_id: &str) -> rusqlite::Result<ReplayGuard> {
+        let last: Option<Option<i64>> = self
+            .conn
+            .prepare_cached("SELECT last_timestamp_ms FROM replay_clocks WHERE client_id = ?1")?
+            .query_row([client_id], |row| row.get(0))
+            .optional()?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT nonce, timestamp_ms FROM replay_nonces WHERE client_id = ?1
+             ORDER BY timestamp_ms",
+        )?;
+        let nonces = stmt
+            .query_map([client_id], |row| {
+                Ok((row.get::<_, String>(0)?, u64::try_from(row.get::<_, i64>(1)?).unwrap_or(0)))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let last = last.flatten().and_then(|ms| u64::try_from(ms).ok());
+        Ok(ReplayGuard::restore(last, nonces))
+    }
+
+    /// Copies what the WAL holds into the database file, as far as no reader is in the way.
+    pub fn checkpoint(&self) -> anyhow::Result<()> {
+        self.conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+        Ok(())
+    }
+
+    /// Marks the guards saved by [`SqliteStore::flush_guards`] as clean, once committed.
     pub fn guards_flushed(&self) {
         self.dirty.borrow_mut().clear();
+        self.saved_tails.borrow_mut().extend(self.flushing_tails.borrow_mut().drain());
     }
 
     /// A setting of the `meta` table.
@@ -385,9 +467,18 @@ impl Store for SqliteStore {
 
     fn replay_guard(&mut self, client_id: &str) -> &mut ReplayGuard {
         if !self.guards.get_mut().contains_key(client_id) {
-            let saved: ReplayGuard = self
-                .get("SELECT body FROM replay_guards WHERE client_id = ?1", &[&client_id])
-                .unwrap_or_default();
+            let saved = match self.load_guard(client_id) {
+                Ok(saved) => saved,
+                Err(err) => {
+                    // The call fails and rolls back; nothing unread is cached.
+                    self.fail::<()>(err.to_string());
+                    *self.scratch_guard.get_mut() = ReplayGuard::default();
+                    return self.scratch_guard.get_mut();
+                }
+            };
+            if let Some((nonce, at)) = saved.remembered().next_back() {
+                self.saved_tails.get_mut().insert(client_id.to_owned(), (nonce.to_owned(), at));
+            }
             self.guards.get_mut().insert(client_id.to_owned(), saved);
         }
         let dirty = self.dirty.get_mut();
@@ -435,4 +526,47 @@ fn migrate(conn: &Connection) -> anyhow::Result<()> {
 /// Milliseconds as SQLite's integer, saturating.
 pub fn to_i64(ms: u64) -> i64 {
     i64::try_from(ms).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use protocol::headers::{
+        ReplayConfig, ReplayGuard, RequestHeaders, signed_headers, verify_request,
+    };
+
+    use super::*;
+
+    /// A request of client `c` with `nonce` at `at`, through the real header checks.
+    fn admit(guard: &mut ReplayGuard, nonce: &str, at: u64) -> Result<(), protocol::Error> {
+        let pairs = signed_headers("c", "s", at, nonce, b"");
+        let headers = RequestHeaders::from_fn(|name| {
+            pairs.iter().find(|(it, _)| *it == name).map(|(_, v)| v.as_str())
+        });
+        let verified = verify_request(&headers, b"", |_| Some("s"))?;
+        guard.admit(&verified, &ReplayConfig::default(), at)
+    }
+
+    #[test]
+    fn replay_memory_of_the_first_schema_is_migrated() {
+        let data = std::env::temp_dir().join(format!("iams-store-test-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&data);
+        std::fs::create_dir_all(&data).unwrap();
+        let mut old = ReplayGuard::default();
+        admit(&mut old, "n1", 1_000).unwrap();
+        admit(&mut old, "n2", 2_000).unwrap();
+        {
+            let conn = Connection::open(data.join(FILE_NAME)).unwrap();
+            conn.execute_batch(&format!("{}; PRAGMA user_version = 1;", MIGRATIONS[0])).unwrap();
+            let body = serde_json::to_string(&old).unwrap();
+            conn.execute("INSERT INTO replay_guards (client_id, body) VALUES ('c', ?1)", [body])
+                .unwrap();
+        }
+        let mut store = SqliteStore::open(&data).unwrap();
+        let guard = store.replay_guard("c");
+        assert_eq!(*guard, old);
+        assert_eq!(admit(guard, "n1", 3_000), Err(protocol::Error::NonceReused));
+        assert_eq!(admit(guard, "n3", 1_500), Err(protocol::Error::TimestampWentBackwards));
+        drop(store);
+        std::fs::remove_dir_all(&data).unwrap();
+    }
 }

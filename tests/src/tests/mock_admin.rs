@@ -235,6 +235,31 @@ async fn a_restart_in_the_middle_of_a_flow_loses_nothing() -> anyhow::Result<()>
 }
 
 #[tokio::test]
+async fn replay_memory_is_saved_in_steps_across_restarts() -> anyhow::Result<()> {
+    let sandbox = Sandbox::start().await?;
+    let mut es = EService::register(&sandbox, ContentMode::Encrypted, &[]).await?;
+    const GET_KEY: &str = "/api/v1/security/getKey";
+    let mut sent = Vec::new();
+    let mut sandbox = sandbox;
+    for round in 0..3 {
+        for _ in 0..=round {
+            let headers = es.sign("");
+            assert_eq!(es.send(GET_KEY, &headers, String::new(), &[]).await?.code, "D00000");
+            sent.push(headers);
+        }
+        sandbox = sandbox.restart().await?;
+    }
+    // Every nonce of every round is still known, whichever flush saved it.
+    for headers in &sent {
+        let again = es.send(GET_KEY, headers, String::new(), &[]).await?;
+        assert_eq!(again.code, "D20004", "{headers:?}");
+    }
+    let fresh = es.sign("");
+    assert_eq!(es.send(GET_KEY, &fresh, String::new(), &[]).await?.code, "D00000");
+    sandbox.stop().await
+}
+
+#[tokio::test]
 async fn an_unreachable_callback_is_logged_and_retried() -> anyhow::Result<()> {
     let sandbox = Sandbox::start().await?;
     // Nothing listens on the discard port of loopback.

@@ -296,6 +296,23 @@ fn replay_guard_survives_serde_round_trip() {
 }
 
 #[test]
+fn replay_guard_restores_from_its_parts() {
+    let config = ReplayConfig::default();
+    let mut guard = ReplayGuard::default();
+    Req::signed(T0, "a").check(&mut guard, &config, 0).unwrap();
+    Req::signed(T0 + 1, "b").check(&mut guard, &config, 0).unwrap();
+    let parts: Vec<(String, u64)> = guard.remembered().map(|(n, t)| (n.to_owned(), t)).collect();
+    assert_eq!(parts, [("a".to_owned(), T0), ("b".to_owned(), T0 + 1)]);
+    let mut restored = ReplayGuard::restore(guard.last_timestamp_ms(), parts);
+    assert_eq!(restored, guard);
+    assert_eq!(Req::signed(T0 + 2, "b").check(&mut restored, &config, 0), Err(Error::NonceReused));
+    assert_eq!(
+        Req::signed(T0, "c").check(&mut restored, &config, 0),
+        Err(Error::TimestampWentBackwards)
+    );
+}
+
+#[test]
 fn headers_read_through_a_lookup_function() {
     let pairs = signed_headers(CLIENT, SECRET, T0, "n", BODY);
     let headers = RequestHeaders::from_fn(|name| {
