@@ -170,7 +170,7 @@ pub async fn reset_client(
             let conn = core.store().conn();
             for table in [
                 "ceks",
-                "replay_nonces",
+                "replay_log",
                 "replay_clocks",
                 "businesses",
                 "journal",

@@ -40,6 +40,8 @@ const TIMEOUT: Duration = Duration::from_secs(10);
 const KEEP_BODY: usize = 4096;
 /// The longest the timer sleeps without checking.
 const TICK: Duration = Duration::from_secs(5);
+/// How often the timer saves what is written behind (replay memory, journal).
+const FLUSH_EVERY: Duration = Duration::from_secs(1);
 
 /// One delivery, as listed.
 #[derive(Debug, Clone, Serialize)]
@@ -129,7 +131,6 @@ pub async fn tick_forever(platform: SharedPlatform) {
                 core.enqueue(&outbound, None, now)?;
                 if now.saturating_sub(last_purge) > 60_000 {
                     core.store().purge_expired(now.saturating_sub(60 * 60 * 1000))?;
-                    crate::journal::trim(core.store())?;
                 }
                 Ok((core.engine.next_deadline(), now))
             })
@@ -141,7 +142,7 @@ pub async fn tick_forever(platform: SharedPlatform) {
                 }
                 let until =
                     deadline.map_or(TICK, |at| Duration::from_millis(at.saturating_sub(now)));
-                until.min(TICK)
+                until.min(FLUSH_EVERY)
             }
             Err(err) => {
                 tracing::error!("timer failed: {:#}", err.0);
@@ -365,7 +366,9 @@ pub async fn replay(
                  SELECT client_id, url, body, 'pending', ?2, ?2, ?2 FROM deliveries WHERE id = ?1",
                 rusqlite::params![id, to_i64(now)],
             )?;
-            Ok((changed == 1).then(|| conn.last_insert_rowid()))
+            let new_id = (changed == 1).then(|| conn.last_insert_rowid());
+            core.queued |= new_id.is_some();
+            Ok(new_id)
         })
         .await?;
     match new_id {

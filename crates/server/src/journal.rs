@@ -3,31 +3,46 @@
 //! Every signed POST and getQR of a registered client leaves a row: when, method, path, HTTP
 //! status, D-code, `txID`, the scenario selected by header, and how long the engine took.
 //! Nothing secret is kept (no headers, no bodies). `GET /sandbox/clients/{id}/journal?limit=N`
-//! lists the latest rows, newest first; the timer keeps the latest [`KEEP`] per client. Rows
-//! are written behind, in batches (see [`Pending`]).
+//! lists the latest rows, newest first, up to [`KEEP`] per client.
+//!
+//! The latest rows of each client are kept in memory, which answers the listing; the table
+//! `journal` is an append-only copy for restarts. Rows are appended in batches: when
+//! [`BATCH`] are waiting, every second, and when the server stops, so a crash loses at most
+//! a second of rows. When the table holds well over what memory keeps, it is rewritten from
+//! memory, which also drops rows beyond [`KEEP`].
+
+use std::collections::{HashMap, VecDeque};
 
 use axum::{
+    Json,
     extract::{Path, Query, State},
-    response::Response,
+    response::{IntoResponse, Response},
 };
+use rusqlite::{Connection, params};
 use serde::Serialize;
 
 use crate::{
     AppState,
     platform::Core,
-    state::{ApiError, Limit, latest_rows},
-    store::{SqliteStore, to_i64},
+    state::{ApiError, Limit},
+    store::to_i64,
 };
 
 /// How many rows are kept per client.
 pub const KEEP: usize = Limit::MAX;
+
+/// How many waiting rows make the next call write them.
+pub const BATCH: usize = 1024;
+
+/// The table is rewritten when it holds more than this many rows beyond twice memory's.
+const TABLE_SLACK: usize = 65_536;
 
 /// One journal row.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Entry {
     pub id: i64,
-    pub client_id: Option<String>,
+    pub client_id: String,
     pub at_ms: i64,
     pub method: String,
     pub path: String,
@@ -52,36 +67,65 @@ pub struct NewEntry<'a> {
     pub elapsed_us: u64,
 }
 
-/// Journal rows recorded but not yet written, oldest first.
-///
-/// A signed request that only reads (most of them) would otherwise pay a write transaction
-/// for its journal row alone; instead rows wait here and are written in batches: when
-/// [`BATCH`] are waiting, at every tick of the timer, before the journal is listed, and when
-/// the server stops. A crash loses at most the rows of one tick.
+/// The latest rows of every client, and those not written to the table yet.
 #[derive(Debug, Default)]
-pub struct Pending(Vec<Row>);
-
-/// How many waiting rows make the next call write them.
-pub const BATCH: usize = 256;
-
-/// A row as it waits in [`Pending`].
-#[derive(Debug)]
-struct Row {
-    client_id: String,
-    at_ms: u64,
-    method: String,
-    path: String,
-    status: u16,
-    code: Option<String>,
-    tx_id: Option<String>,
-    scenario: Option<String>,
-    elapsed_us: u64,
+pub struct Journal {
+    /// Each client's latest rows, oldest first.
+    latest: HashMap<String, VecDeque<Entry>>,
+    /// Rows not in the table yet, oldest first.
+    pending: Vec<Entry>,
+    next_id: i64,
+    table_rows: usize,
 }
 
-impl Pending {
-    /// Forgets the waiting rows of a client that is being reset.
+impl Journal {
+    /// Reads the table back.
+    pub fn load(conn: &Connection) -> rusqlite::Result<Journal> {
+        let mut journal = Journal { next_id: 1, ..Journal::default() };
+        let mut stmt = conn.prepare(
+            "SELECT id, client_id, at_ms, method, path, status, code, tx_id, scenario, elapsed_us
+             FROM journal WHERE client_id IS NOT NULL ORDER BY id",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let entry = Entry {
+                id: row.get(0)?,
+                client_id: row.get(1)?,
+                at_ms: row.get(2)?,
+                method: row.get(3)?,
+                path: row.get(4)?,
+                status: row.get(5)?,
+                code: row.get(6)?,
+                tx_id: row.get(7)?,
+                scenario: row.get(8)?,
+                elapsed_us: row.get(9)?,
+            };
+            journal.next_id = journal.next_id.max(entry.id + 1);
+            journal.table_rows += 1;
+            journal.keep(entry);
+        }
+        Ok(journal)
+    }
+
+    /// The latest `n` rows of a client, newest first.
+    pub fn latest(&self, client_id: &str, n: usize) -> Vec<Entry> {
+        self.latest
+            .get(client_id)
+            .map_or_else(Vec::new, |rows| rows.iter().rev().take(n).cloned().collect())
+    }
+
+    /// Forgets a client's rows (its table rows are deleted by the caller).
     pub fn forget(&mut self, client_id: &str) {
-        self.0.retain(|row| row.client_id != client_id);
+        self.latest.remove(client_id);
+        self.pending.retain(|row| row.client_id != client_id);
+    }
+
+    fn keep(&mut self, entry: Entry) {
+        let rows = self.latest.entry(entry.client_id.clone()).or_default();
+        if rows.len() == KEEP {
+            rows.pop_front();
+        }
+        rows.push_back(entry);
     }
 }
 
@@ -91,60 +135,73 @@ pub fn record(core: &mut Core, entry: &NewEntry<'_>, now_ms: u64) -> anyhow::Res
     let Some(client_id) = entry.client_id.filter(|id| core.store().client(id).is_some()) else {
         return Ok(());
     };
-    core.journal.0.push(Row {
+    let journal = &mut core.journal;
+    let row = Entry {
+        id: journal.next_id,
         client_id: client_id.to_owned(),
-        at_ms: now_ms,
+        at_ms: to_i64(now_ms),
         method: entry.method.to_owned(),
         path: entry.path.to_owned(),
         status: entry.status,
         code: entry.code.map(str::to_owned),
         tx_id: entry.tx_id.map(str::to_owned),
         scenario: entry.scenario.map(str::to_owned),
-        elapsed_us: entry.elapsed_us,
-    });
-    if core.journal.0.len() >= BATCH {
+        elapsed_us: to_i64(entry.elapsed_us),
+    };
+    journal.next_id += 1;
+    journal.pending.push(row.clone());
+    journal.keep(row);
+    if journal.pending.len() >= BATCH {
         write_pending(core)?;
     }
     Ok(())
 }
 
-/// Writes the waiting rows; call it inside a transaction. They stay waiting if it fails.
-pub fn write_pending(core: &mut Core) -> anyhow::Result<usize> {
-    let rows = &mut core.journal.0;
-    let mut stmt = core.engine.store().conn().prepare_cached(
-        "INSERT INTO journal (client_id, at_ms, method, path, status, code, tx_id, scenario, elapsed_us)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+/// Appends the waiting rows to the table (or rewrites it when it has grown well beyond what
+/// memory keeps); call it inside a transaction. The rows stay waiting if it fails.
+pub fn write_pending(core: &mut Core) -> anyhow::Result<()> {
+    let journal = &mut core.journal;
+    if journal.pending.is_empty() {
+        return Ok(());
+    }
+    let conn = core.engine.store().conn();
+    let kept: usize = journal.latest.values().map(VecDeque::len).sum();
+    let table_rows = if journal.table_rows > 2 * kept + TABLE_SLACK {
+        conn.execute("DELETE FROM journal", [])?;
+        let all = journal.latest.values().flatten();
+        let mut all: Vec<&Entry> = all.collect();
+        all.sort_by_key(|row| row.id);
+        insert(conn, all.iter().copied())?
+    } else {
+        journal.table_rows + insert(conn, journal.pending.iter())?
+    };
+    journal.pending.clear();
+    journal.table_rows = table_rows;
+    Ok(())
+}
+
+fn insert<'a>(conn: &Connection, rows: impl Iterator<Item = &'a Entry>) -> anyhow::Result<usize> {
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO journal (id, client_id, at_ms, method, path, status, code, tx_id, scenario, elapsed_us)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?;
-    for row in rows.iter() {
-        stmt.execute(rusqlite::params![
+    let mut n = 0;
+    for row in rows {
+        stmt.execute(params![
+            row.id,
             row.client_id,
-            to_i64(row.at_ms),
+            row.at_ms,
             row.method,
             row.path,
             row.status,
             row.code,
             row.tx_id,
             row.scenario,
-            to_i64(row.elapsed_us),
+            row.elapsed_us,
         ])?;
+        n += 1;
     }
-    let n = rows.len();
-    rows.clear();
     Ok(n)
-}
-
-/// Keeps only the latest [`KEEP`] rows of each client.
-pub fn trim(store: &SqliteStore) -> anyhow::Result<()> {
-    store.conn().execute(
-        "DELETE FROM journal WHERE id IN (
-            SELECT id FROM (
-                SELECT id, ROW_NUMBER() OVER (PARTITION BY client_id ORDER BY id DESC) AS n
-                FROM journal
-            ) WHERE n > ?1
-        )",
-        [to_i64(KEEP as u64)],
-    )?;
-    Ok(())
 }
 
 /// `GET /sandbox/clients/{id}/journal?limit=N`: the latest N rows (default 50), newest first.
@@ -153,24 +210,8 @@ pub async fn list(
     Path(client): Path<String>,
     Query(limit): Query<Limit>,
 ) -> Result<Response, ApiError> {
-    // Rows still waiting are written first, so the list shows every request answered so far.
-    state.ready()?.platform.call(|core, _| write_pending(core)).await?;
-    const SQL: &str = "SELECT id, client_id, at_ms, method, path, status, code, tx_id, scenario,
-                              elapsed_us
-                       FROM journal WHERE client_id = ?1 ORDER BY id DESC LIMIT ?2";
-    latest_rows(&state, SQL, client, &limit, |row| {
-        Ok(Entry {
-            id: row.get(0)?,
-            client_id: row.get(1)?,
-            at_ms: row.get(2)?,
-            method: row.get(3)?,
-            path: row.get(4)?,
-            status: row.get(5)?,
-            code: row.get(6)?,
-            tx_id: row.get(7)?,
-            scenario: row.get(8)?,
-            elapsed_us: row.get(9)?,
-        })
-    })
-    .await
+    let n = limit.rows();
+    let rows =
+        state.ready()?.platform.call(move |core, _| Ok(core.journal.latest(&client, n))).await?;
+    Ok(Json(rows).into_response())
 }

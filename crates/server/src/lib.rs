@@ -21,6 +21,7 @@ mod limits;
 mod pages;
 mod phone;
 mod platform;
+mod replay;
 mod state;
 mod store;
 

@@ -21,7 +21,7 @@ use tokio::sync::{Notify, Semaphore};
 
 use crate::{
     journal,
-    store::{SqliteStore, to_i64},
+    store::{Checkpointer, SqliteStore, to_i64},
 };
 
 /// The engine, its store and its randomness, shared by every handler.
@@ -31,7 +31,9 @@ pub struct Platform {
     /// Lets one call at a time onto a blocking thread: waiting in line on the async side
     /// is far cheaper than hundreds of blocking threads contending for the mutex.
     gate: Semaphore,
-    /// Woken when something may have changed the next deadline or queued a delivery.
+    /// Copies the WAL into the database file, without holding up the calls.
+    checkpointer: Mutex<Checkpointer>,
+    /// Woken when a call queued a delivery (see [`Core::queued`]).
     pub changed: Notify,
 }
 
@@ -40,8 +42,10 @@ pub struct Platform {
 pub struct Core {
     pub engine: Engine<SqliteStore>,
     pub rng: ChaCha20Rng,
-    /// Journal rows waiting to be written.
-    pub journal: journal::Pending,
+    /// The request journal.
+    pub journal: journal::Journal,
+    /// Set by a call that queued a delivery, so the delivery worker is woken after it.
+    pub queued: bool,
 }
 
 /// Per-request overrides of a client's settings, from the `X-Sandbox-*` headers.
@@ -61,12 +65,20 @@ impl Platform {
     pub fn new(store: SqliteStore) -> anyhow::Result<Platform> {
         let mut seed = [0u8; 32];
         getrandom::fill(&mut seed).map_err(|err| anyhow::anyhow!("no randomness: {err}"))?;
+        let journal = journal::Journal::load(store.conn())?;
+        let checkpointer = Mutex::new(store.checkpointer()?);
         let core = Core {
             engine: Engine::new(store, EngineConfig::default()),
             rng: ChaCha20Rng::from_seed(seed),
-            journal: journal::Pending::default(),
+            journal,
+            queued: false,
         };
-        Ok(Platform { core: Mutex::new(core), gate: Semaphore::new(1), changed: Notify::new() })
+        Ok(Platform {
+            core: Mutex::new(core),
+            checkpointer,
+            gate: Semaphore::new(1),
+            changed: Notify::new(),
+        })
     }
 
     /// Runs `f` with the engine in one transaction, on a blocking thread.
@@ -80,7 +92,6 @@ impl Platform {
         let res = tokio::task::spawn_blocking(move || this.call_blocking(f)).await;
         drop(permit);
         let res = res.map_err(|err| CallError(anyhow::anyhow!("platform call panicked: {err}")))?;
-        self.changed.notify_one();
         res.map_err(CallError)
     }
 
@@ -90,11 +101,7 @@ impl Platform {
         &self,
         f: impl FnOnce(&mut Core, u64) -> anyhow::Result<T>,
     ) -> Result<T, CallError> {
-        let permit = self.gate.acquire().await;
-        let res = self.call_blocking(f);
-        drop(permit);
-        self.changed.notify_one();
-        res.map_err(CallError)
+        self.call_blocking(f).map_err(CallError)
     }
 
     /// [`Platform::call`] on the current thread.
@@ -104,9 +111,13 @@ impl Platform {
     ) -> anyhow::Result<T> {
         let mut core = self.lock();
         core.store().begin()?;
+        core.queued = false;
         match f(&mut core, now_ms()) {
             Ok(value) => {
                 core.store().finish()?;
+                if std::mem::take(&mut core.queued) {
+                    self.changed.notify_one();
+                }
                 Ok(value)
             }
             Err(err) => {
@@ -116,8 +127,9 @@ impl Platform {
         }
     }
 
-    /// Saves what is written behind: the replay guards changed since the last flush (see
-    /// [`SqliteStore`]) and the waiting journal rows (see [`journal::Pending`]).
+    /// Saves what is written behind (the replay memory, see [`SqliteStore`], and the journal,
+    /// see [`journal::Journal`]), then checkpoints the WAL on a connection of its own, so that
+    /// calls go on meanwhile.
     pub async fn flush(self: &Arc<Self>) {
         let this = Arc::clone(self);
         let permit = self.gate.acquire().await;
@@ -128,19 +140,27 @@ impl Platform {
             Ok(Err(err)) => tracing::error!("cannot save replay state or journal: {err:#}"),
             Err(err) => tracing::error!("cannot save replay state or journal: {err}"),
         }
+        let this = Arc::clone(self);
+        let res = tokio::task::spawn_blocking(move || {
+            this.checkpointer.lock().unwrap_or_else(|e| e.into_inner()).run()
+        })
+        .await;
+        match res {
+            Ok(Ok(())) => {}
+            Ok(Err(err)) => tracing::warn!("checkpoint failed: {err:#}"),
+            Err(err) => tracing::warn!("checkpoint failed: {err}"),
+        }
     }
 
     fn flush_blocking(&self) -> anyhow::Result<()> {
         let mut core = self.lock();
         core.store().begin()?;
-        let written = core.store().flush_guards().and_then(|_| journal::write_pending(&mut core));
+        let written = core.store().flush_guards().and_then(|()| journal::write_pending(&mut core));
         if let Err(err) = written {
             core.store().rollback();
             return Err(err);
         }
-        core.store().finish()?;
-        core.store().guards_flushed();
-        core.store().checkpoint()
+        core.store().finish()
     }
 
     fn lock(&self) -> MutexGuard<'_, Core> {
@@ -158,7 +178,7 @@ impl Core {
     /// Queues the callbacks among `outbound` for delivery; `client_id` names the client they
     /// belong to when the caller knows it.
     pub fn enqueue(
-        &self,
+        &mut self,
         outbound: &[Outbound],
         client_id: Option<&str>,
         now_ms: u64,
@@ -176,6 +196,7 @@ impl Core {
                  VALUES (?1, ?2, ?3, 'pending', ?4, ?4, ?4)",
                 rusqlite::params![client_id, url, body, to_i64(now_ms)],
             )?;
+            self.queued = true;
             tracing::info!(client_id = client_id.as_deref().unwrap_or("?"), %url, "callback queued");
         }
         Ok(())

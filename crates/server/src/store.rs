@@ -12,8 +12,9 @@
 
 use std::{
     cell::RefCell,
-    collections::{HashMap, HashSet},
-    path::Path,
+    collections::HashMap,
+    fs::File,
+    path::{Path, PathBuf},
 };
 
 use anyhow::Context as _;
@@ -25,8 +26,13 @@ use protocol::{
 use rusqlite::{Connection, OptionalExtension as _, params};
 use serde::{Serialize, de::DeserializeOwned};
 
+use crate::replay::{ReplayMemory, Saved};
+
 /// The database file's name inside the data folder.
 pub const FILE_NAME: &str = "sandbox.sqlite3";
+
+/// The file a running server holds locked inside the data folder.
+pub const LOCK_NAME: &str = "sandbox.lock";
 
 /// Migrations, in order; the database's `user_version` counts those applied.
 const MIGRATIONS: &[&str] = &[
@@ -85,80 +91,88 @@ CREATE TABLE journal (
 CREATE INDEX journal_client ON journal (client_id, id);
 "#,
     r#"
-CREATE TABLE replay_nonces (
+CREATE TABLE replay_log (
+    seq INTEGER PRIMARY KEY,
     client_id TEXT NOT NULL,
     nonce TEXT NOT NULL,
-    timestamp_ms INTEGER NOT NULL,
-    PRIMARY KEY (client_id, nonce)
-) WITHOUT ROWID;
-CREATE INDEX replay_nonces_age ON replay_nonces (client_id, timestamp_ms);
+    timestamp_ms INTEGER NOT NULL
+);
 CREATE TABLE replay_clocks (client_id TEXT PRIMARY KEY, last_timestamp_ms INTEGER);
-INSERT OR IGNORE INTO replay_nonces (client_id, nonce, timestamp_ms)
+INSERT INTO replay_log (client_id, nonce, timestamp_ms)
     SELECT g.client_id, json_extract(n.value, '$.nonce'), json_extract(n.value, '$.timestamp_ms')
-    FROM replay_guards g, json_each(g.body, '$.nonces') n;
+    FROM replay_guards g, json_each(g.body, '$.nonces') n
+    ORDER BY g.client_id, n.key;
 INSERT INTO replay_clocks (client_id, last_timestamp_ms)
     SELECT client_id, json_extract(body, '$.last_timestamp_ms') FROM replay_guards;
 DROP TABLE replay_guards;
+DROP INDEX journal_client;
 "#,
 ];
 
 /// The engine's [`Store`] in SQLite, and the connection for the server's own tables.
 ///
 /// Clients are read on every signed request, so they are also kept in memory, written
-/// through to SQLite. Replay guards (the last timestamp and recent nonces of each client)
-/// change on every signed request and grow with its nonces, so they live in memory and are
-/// written behind: [`SqliteStore::flush_guards`] saves the changed ones, which the timer does
-/// at every tick and the server does when it stops. A crash loses at most those seconds of
-/// replay memory. A nonce admitted by a call that then fails stays spent: the guard is
-/// changed in place and not rolled back, which errs on the safe side. Apart from the
-/// request journal (see `journal`), nothing else is written behind.
+/// through to SQLite. Replay guards change on every signed request, so they live in memory
+/// ([`ReplayMemory`]) and are written behind: [`SqliteStore::flush_guards`] appends what
+/// changed, which the timer does every second, a busy server every few hundred requests,
+/// and the server when it stops. A crash loses at most that much replay memory. A nonce
+/// admitted by a call that then fails stays spent: the guard is changed in place and not
+/// rolled back, which errs on the safe side. Apart from the request journal (see
+/// `journal`), nothing else is written behind.
 #[derive(Debug)]
 pub struct SqliteStore {
     conn: Connection,
+    path: PathBuf,
+    /// Held while the store is open: one server per data folder.
+    _lock: File,
     /// The first error since [`SqliteStore::begin`], if any.
     failure: RefCell<Option<String>>,
     clients: RefCell<HashMap<String, Option<Client>>>,
-    /// Replay guards, by client; the ones in `dirty` are not saved yet.
-    guards: RefCell<HashMap<String, ReplayGuard>>,
-    dirty: RefCell<HashSet<String>>,
-    /// The newest nonce saved of each client: the ones after it are new.
-    saved_tails: RefCell<HashMap<String, (String, u64)>>,
-    /// What `saved_tails` becomes once the open flush commits.
-    flushing_tails: RefCell<HashMap<String, (String, u64)>>,
-    /// Handed out when a guard cannot be read, for a call that is failing anyway.
-    scratch_guard: RefCell<ReplayGuard>,
+    replay: RefCell<ReplayMemory>,
+    /// What a flush in the open transaction saved, applied when it commits.
+    saving: RefCell<Option<Saved>>,
 }
 
 impl SqliteStore {
     /// Opens (creating when missing) the database in `data`, in WAL mode, and migrates it.
     pub fn open(data: &Path) -> anyhow::Result<SqliteStore> {
+        let lock_path = data.join(LOCK_NAME);
+        let lock = File::create(&lock_path)
+            .with_context(|| format!("cannot create {}", lock_path.display()))?;
+        lock.try_lock().map_err(|_| {
+            anyhow::anyhow!(
+                "another server is using the data folder {} (it holds {LOCK_NAME})",
+                data.display()
+            )
+        })?;
         let path = data.join(FILE_NAME);
         let conn = Connection::open(&path)
             .with_context(|| format!("cannot open the database {}", path.display()))?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        // One server per data folder: the exclusive lock makes a second one fail here, and
-        // spares every transaction the shared-memory lock calls (the WAL index lives in the
-        // heap). The price: no other process can read the file while the server runs.
-        conn.pragma_update(None, "locking_mode", "EXCLUSIVE")?;
-        conn.pragma_update(None, "journal_mode", "WAL").with_context(|| {
-            format!("cannot lock {}: is another server using this data folder?", path.display())
-        })?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
-        // Checkpoints run with the timer's flush (see `checkpoint`), off the requests' path;
-        // this bound only matters if the timer falls far behind.
+        // Checkpoints run on a connection of their own (see `Checkpointer`), off the
+        // requests' path; this bound only matters if the timer falls far behind.
         conn.pragma_update(None, "wal_autocheckpoint", 16_384)?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         migrate(&conn)?;
+        let replay = ReplayMemory::load(&conn).context("cannot read the replay memory")?;
         Ok(SqliteStore {
             conn,
+            path,
+            _lock: lock,
             failure: RefCell::new(None),
             clients: RefCell::new(HashMap::new()),
-            guards: RefCell::new(HashMap::new()),
-            dirty: RefCell::new(HashSet::new()),
-            saved_tails: RefCell::new(HashMap::new()),
-            flushing_tails: RefCell::new(HashMap::new()),
-            scratch_guard: RefCell::new(ReplayGuard::default()),
+            replay: RefCell::new(replay),
+            saving: RefCell::new(None),
         })
+    }
+
+    /// A second connection to the database, for checkpoints.
+    pub fn checkpointer(&self) -> anyhow::Result<Checkpointer> {
+        let conn = Connection::open(&self.path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(1))?;
+        Ok(Checkpointer(conn))
     }
 
     /// The connection, for the server's own tables.
@@ -189,6 +203,10 @@ impl SqliteStore {
             self.rollback();
             return Err(err.into());
         }
+        // What a flush in this transaction saved is clean now.
+        if let Some(saved) = self.saving.take() {
+            self.replay.borrow_mut().committed(saved);
+        }
         Ok(())
     }
 
@@ -196,89 +214,26 @@ impl SqliteStore {
     pub fn rollback(&self) {
         self.failure.replace(None);
         self.clients.borrow_mut().clear();
+        self.saving.replace(None);
         let _ = self.conn.execute_batch("ROLLBACK");
     }
 
     /// Forgets a client's replay guard, after its row was deleted.
     pub fn forget_guard(&self, client_id: &str) {
-        self.guards.borrow_mut().remove(client_id);
-        self.saved_tails.borrow_mut().remove(client_id);
-        self.dirty.borrow_mut().remove(client_id);
+        self.replay.borrow_mut().forget(client_id);
     }
 
-    /// Saves what changed in the replay guards since the last flush: the nonces added, the
-    /// ones forgotten, the last timestamp. Call it inside a transaction. The work is in
-    /// proportion to the requests since the last flush, not to the nonces remembered.
-    pub fn flush_guards(&self) -> anyhow::Result<usize> {
-        let dirty = self.dirty.borrow();
-        let guards = self.guards.borrow();
-        let saved = self.saved_tails.borrow();
-        let mut flushing = self.flushing_tails.borrow_mut();
-        flushing.clear();
-        let mut insert = self.conn.prepare_cached(
-            "INSERT INTO replay_nonces (client_id, nonce, timestamp_ms) VALUES (?1, ?2, ?3)
-             ON CONFLICT (client_id, nonce) DO UPDATE SET timestamp_ms = excluded.timestamp_ms",
-        )?;
-        let mut prune = self.conn.prepare_cached(
-            "DELETE FROM replay_nonces WHERE client_id = ?1 AND timestamp_ms < ?2",
-        )?;
-        let mut clock = self.conn.prepare_cached(
-            "INSERT INTO replay_clocks (client_id, last_timestamp_ms) VALUES (?1, ?2)
-             ON CONFLICT (client_id) DO UPDATE SET last_timestamp_ms = excluded.last_timestamp_ms",
-        )?;
-        for client_id in dirty.iter() {
-            let Some(guard) = guards.get(client_id) else { continue };
-            let tail = saved.get(client_id);
-            let added: Vec<(&str, u64)> = guard
-                .remembered()
-                .rev()
-                .take_while(|&(nonce, at)| tail.is_none_or(|(n, t)| n != nonce || *t != at))
-                .collect();
-            for (nonce, at) in added.into_iter().rev() {
-                insert.execute(params![client_id, nonce, to_i64(at)])?;
-            }
-            if let Some((_, oldest)) = guard.remembered().next() {
-                prune.execute(params![client_id, to_i64(oldest)])?;
-            }
-            clock.execute(params![client_id, guard.last_timestamp_ms().map(to_i64)])?;
-            if let Some((nonce, at)) = guard.remembered().next_back() {
-                flushing.insert(client_id.clone(), (nonce.to_owned(), at));
-            }
-        }
-        // Marked clean only once the caller commits, so a failed flush is tried again.
-        Ok(dirty.len())
-    }
-
-    /// A client's saved replay guard (an empty one when nothing was saved).
-    fn load_guard(&self, client_id: &str) -> rusqlite::Result<ReplayGuard> {
-        let last: Option<Option<i64>> = self
-            .conn
-            .prepare_cached("SELECT last_timestamp_ms FROM replay_clocks WHERE client_id = ?1")?
-            .query_row([client_id], |row| row.get(0))
-            .optional()?;
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT nonce, timestamp_ms FROM replay_nonces WHERE client_id = ?1
-             ORDER BY timestamp_ms",
-        )?;
-        let nonces = stmt
-            .query_map([client_id], |row| {
-                Ok((row.get::<_, String>(0)?, u64::try_from(row.get::<_, i64>(1)?).unwrap_or(0)))
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        let last = last.flatten().and_then(|ms| u64::try_from(ms).ok());
-        Ok(ReplayGuard::restore(last, nonces))
-    }
-
-    /// Copies what the WAL holds into the database file, as far as no reader is in the way.
-    pub fn checkpoint(&self) -> anyhow::Result<()> {
-        self.conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+    /// Saves what changed in the replay memory since the last flush; call it inside a
+    /// transaction. What it saved is marked clean when that commits.
+    pub fn flush_guards(&self) -> anyhow::Result<()> {
+        let saved = self.replay.borrow().save(&self.conn)?;
+        self.saving.replace(Some(saved));
         Ok(())
     }
 
-    /// Marks the guards saved by [`SqliteStore::flush_guards`] as clean, once committed.
-    pub fn guards_flushed(&self) {
-        self.dirty.borrow_mut().clear();
-        self.saved_tails.borrow_mut().extend(self.flushing_tails.borrow_mut().drain());
+    /// How many requests reached the replay memory since it was last saved.
+    pub fn unsaved_nonces(&self) -> usize {
+        self.replay.borrow().unsaved()
     }
 
     /// A setting of the `meta` table.
@@ -466,26 +421,7 @@ impl Store for SqliteStore {
     }
 
     fn replay_guard(&mut self, client_id: &str) -> &mut ReplayGuard {
-        if !self.guards.get_mut().contains_key(client_id) {
-            let saved = match self.load_guard(client_id) {
-                Ok(saved) => saved,
-                Err(err) => {
-                    // The call fails and rolls back; nothing unread is cached.
-                    self.fail::<()>(err.to_string());
-                    *self.scratch_guard.get_mut() = ReplayGuard::default();
-                    return self.scratch_guard.get_mut();
-                }
-            };
-            if let Some((nonce, at)) = saved.remembered().next_back() {
-                self.saved_tails.get_mut().insert(client_id.to_owned(), (nonce.to_owned(), at));
-            }
-            self.guards.get_mut().insert(client_id.to_owned(), saved);
-        }
-        let dirty = self.dirty.get_mut();
-        if !dirty.contains(client_id) {
-            dirty.insert(client_id.to_owned());
-        }
-        self.guards.get_mut().entry(client_id.to_owned()).or_default()
+        self.replay.get_mut().guard_mut(client_id)
     }
 
     fn business(&self, client_id: &str, business_id: &str) -> Option<BusinessRecord> {
@@ -502,6 +438,18 @@ impl Store for SqliteStore {
              ON CONFLICT (client_id, business_id) DO UPDATE SET body = excluded.body",
             &[&record.client_id, &record.business_id, &body],
         );
+    }
+}
+
+/// A connection that copies the WAL into the database file, beside the main connection.
+#[derive(Debug)]
+pub struct Checkpointer(Connection);
+
+impl Checkpointer {
+    /// Checkpoints as much as it can without waiting for the main connection.
+    pub fn run(&self) -> anyhow::Result<()> {
+        self.0.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+        Ok(())
     }
 }
 
