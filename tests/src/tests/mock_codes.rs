@@ -481,8 +481,8 @@ async fn a_second_server_on_the_same_data_folder_does_not_start() -> anyhow::Res
     let task = tokio::spawn(server::serve(listener, config, async {
         let _ = stopped.await;
     }));
-    // The second one waits for the lock (5 s), then gives up and stays unavailable.
-    tokio::time::sleep(Duration::from_secs(6)).await;
+    // The second one finds the folder's lock file taken and stays unavailable.
+    tokio::time::sleep(Duration::from_secs(1)).await;
     let health = http::get(&format!("http://{addr}/healthz"), &[]).await?;
     assert_eq!(health.status, 503);
     let res = http::get(&first.url("/healthz"), &[]).await?;
