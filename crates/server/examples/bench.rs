@@ -157,23 +157,9 @@ async fn load(
             let mut conn = None;
             while Instant::now() < deadline {
                 n += 1;
-                let mut req = hyper::Request::post(PATH)
-                    .header("host", &host)
-                    .header("content-type", "application/json");
-                if let Some(signer) = &signer {
-                    let nonce = format!("{idx:08x}{n:024x}");
-                    let headers = protocol::headers::signed_headers(
-                        &signer.0,
-                        &signer.1,
-                        now_ms(),
-                        &nonce,
-                        CODE_BODY.as_bytes(),
-                    );
-                    for (k, v) in headers {
-                        req = req.header(k, v);
-                    }
-                }
-                let Ok(req) = req.body(Full::new(Bytes::from_static(CODE_BODY.as_bytes()))) else {
+                let nonce = format!("{idx:08x}{n:024x}");
+                let req = hyper::Request::post(PATH).header("host", &host);
+                let Ok(req) = get_token_request(req, signer.as_deref(), &nonce) else {
                     errors += 1;
                     continue;
                 };
@@ -224,6 +210,23 @@ async fn load(
         p99_us: pick(0.99),
         peak_kib: peak_kib(pid),
     }
+}
+
+/// The getToken request every target gets: signed by `signer` (clientID, secret) with
+/// `nonce` when given.
+fn get_token_request(
+    mut req: hyper::http::request::Builder,
+    signer: Option<&(String, String)>,
+    nonce: &str,
+) -> hyper::http::Result<hyper::Request<Full<Bytes>>> {
+    req = req.header("content-type", "application/json");
+    if let Some((client_id, secret)) = signer {
+        let body = CODE_BODY.as_bytes();
+        for (k, v) in protocol::headers::signed_headers(client_id, secret, now_ms(), nonce, body) {
+            req = req.header(k, v);
+        }
+    }
+    req.body(Full::new(Bytes::from_static(CODE_BODY.as_bytes())))
 }
 
 /// An HTTP/1.1 connection to `host` (`ip:port`), driven by its own task.
@@ -325,19 +328,8 @@ async fn start_prism(
     let mut last = String::new();
     for attempt in 0u64.. {
         let nonce = format!("prism-probe-{attempt}");
-        let headers = protocol::headers::signed_headers(
-            &signer.0,
-            &signer.1,
-            now_ms(),
-            &nonce,
-            CODE_BODY.as_bytes(),
-        );
-        let mut req = hyper::Request::post(format!("{base}{PATH}"))
-            .header("content-type", "application/json");
-        for (k, v) in headers {
-            req = req.header(k, v);
-        }
-        let req = req.body(Full::new(Bytes::from_static(CODE_BODY.as_bytes())))?;
+        let req = hyper::Request::post(format!("{base}{PATH}"));
+        let req = get_token_request(req, Some(signer), &nonce)?;
         if let Ok(res) = client.request(req).await {
             if res.status().is_success() {
                 return Ok((child, base));

@@ -417,16 +417,7 @@ async fn a_platform_that_cannot_start_answers_503() -> anyhow::Result<()> {
     // A folder where the database file should be keeps the platform from starting.
     let data = DataDir::fresh()?;
     std::fs::create_dir_all(data.path().join("sandbox.sqlite3"))?;
-    let dist = crate::workspace_root().join("dist");
-    let mut args = server::Args::with_folders("127.0.0.1:0".parse()?, dist, data.path().to_owned());
-    args.log = "off".into();
-    let config = args.validate()?;
-    let listener = tokio::net::TcpListener::bind(config.addr).await?;
-    let addr = listener.local_addr()?;
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(server::serve(listener, config, async {
-        let _ = stopped.await;
-    }));
+    let (addr, stop, task) = serve_folder(data.path()).await?;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let health = http::get(&format!("http://{addr}/healthz"), &[]).await?;
     assert_eq!(health.status, 503);
@@ -470,17 +461,7 @@ async fn a_request_in_flight_while_draining_answers_503() -> anyhow::Result<()> 
 #[tokio::test]
 async fn a_second_server_on_the_same_data_folder_does_not_start() -> anyhow::Result<()> {
     let first = Sandbox::start().await?;
-    let dist = crate::workspace_root().join("dist");
-    let mut args =
-        server::Args::with_folders("127.0.0.1:0".parse()?, dist, first.data_dir().to_owned());
-    args.log = "off".into();
-    let config = args.validate()?;
-    let listener = tokio::net::TcpListener::bind(config.addr).await?;
-    let addr = listener.local_addr()?;
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(server::serve(listener, config, async {
-        let _ = stopped.await;
-    }));
+    let (addr, stop, task) = serve_folder(first.data_dir()).await?;
     // The second one finds the folder's lock file taken and stays unavailable.
     tokio::time::sleep(Duration::from_secs(1)).await;
     let health = http::get(&format!("http://{addr}/healthz"), &[]).await?;
@@ -490,4 +471,26 @@ async fn a_second_server_on_the_same_data_folder_does_not_start() -> anyhow::Res
     let _ = stop.send(());
     task.await??;
     first.stop().await
+}
+
+/// A server on a free loopback port over `data`, without waiting for it to be ready: its
+/// address, the sender that stops it, and its task.
+async fn serve_folder(
+    data: &std::path::Path,
+) -> anyhow::Result<(
+    std::net::SocketAddr,
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<anyhow::Result<()>>,
+)> {
+    let dist = crate::workspace_root().join("dist");
+    let mut args = server::Args::with_folders("127.0.0.1:0".parse()?, dist, data.to_owned());
+    args.log = "off".into();
+    let config = args.validate()?;
+    let listener = tokio::net::TcpListener::bind(config.addr).await?;
+    let addr = listener.local_addr()?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(server::serve(listener, config, async {
+        let _ = stopped.await;
+    }));
+    Ok((addr, stop, task))
 }
