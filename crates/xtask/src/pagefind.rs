@@ -11,7 +11,7 @@
 //!    headless Chromium. The harness times, with `performance.now()` (no virtual time), module
 //!    load + index open, the first answered query, and recall@3 per language over the `search`
 //!    rows of `crates/search/relevance.tsv`; then, after one untimed round, p50/p99 of each call
-//!    (search + `JSON.parse` for ours) over five rounds of those rows. It POSTs its JSON back.
+//!    (search + `JSON.parse` for ours) over twenty rounds of those rows (960 samples). It POSTs its JSON back.
 //! 4. Prints both side by side, with the machine's load average (timings on a busy 2-core
 //!    machine are mostly scheduling noise) and each engine's slowest queries, round by round.
 //!    Bytes to the first answer come from the server log (Pagefind fetches from a worker, which
@@ -413,7 +413,7 @@ const HARNESS: &str = r##"<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>search vs pagefind</title></head>
 <body><pre id="out">running</pre>
 <script type="module">
-const ROUNDS = 5, LIMIT = 10, SLOWEST = 8;
+const ROUNDS = 20, LIMIT = 10, SLOWEST = 8;
 const rows = await (await fetch("/rows.json")).json();
 const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))]; };
 // A URL as the relevance table writes it: `/faq/x#anchor`, no language prefix, no `.html`.
