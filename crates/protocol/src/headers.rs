@@ -21,7 +21,7 @@
 //! nonce memory catches what it cannot, namely a replay of the newest request and a nonce
 //! reused with a fresh timestamp. It is bounded by [`ReplayConfig`] in both age and size.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{HashMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
@@ -98,7 +98,7 @@ pub struct ReplayGuard {
     /// only requests that pass the monotonic check are recorded.
     recent: VecDeque<SeenNonce>,
     /// The same nonces as `recent`, each with its timestamp, for lookups.
-    index: BTreeMap<String, u64>,
+    index: HashMap<String, u64>,
 }
 
 /// Runs every check that needs no replay state, in the documented order.

@@ -25,7 +25,7 @@ use std::{
 };
 
 use anyhow::{Context as _, bail};
-use http_body_util::{BodyExt as _, Full};
+use http_body_util::Full;
 use hyper::body::Bytes;
 use hyper_util::{client::legacy::Client, rt::TokioExecutor};
 
@@ -153,30 +153,20 @@ async fn load(
             let mut latencies = Vec::with_capacity(4096);
             let mut errors = 0usize;
             let mut n = 0u64;
-            // One keep-alive connection per task, as wrk and oha do; a new one after an error.
+            // One keep-alive connection per task, as wrk does; a new one after an error.
             let mut conn = None;
             while Instant::now() < deadline {
                 n += 1;
                 let nonce = format!("{idx:08x}{n:024x}");
-                let req = hyper::Request::post(PATH).header("host", &host);
-                let Ok(req) = get_token_request(req, signer.as_deref(), &nonce) else {
-                    errors += 1;
-                    continue;
-                };
+                let req = get_token_request(&host, signer.as_deref(), &nonce);
                 let sent = Instant::now();
                 if conn.is_none() {
-                    conn = connect(&host).await.ok();
+                    conn = Conn::open(&host).await.ok();
                 }
                 let ok = match &mut conn {
-                    Some(sender) => match sender.send_request(req).await {
-                        Ok(res) => {
-                            let status = res.status();
-                            let body = res.into_body().collect().await.map(|b| b.to_bytes());
-                            status.is_success()
-                                && body.is_ok_and(|b| expect.is_none_or(|e| contains(&b, e)))
-                        }
-                        Err(_) => false,
-                    },
+                    Some(conn) => conn.exchange(&req).await.is_ok_and(|(status, body)| {
+                        (200..300).contains(&status) && expect.is_none_or(|e| contains(body, e))
+                    }),
                     None => false,
                 };
                 latencies.push(u64::try_from(sent.elapsed().as_micros()).unwrap_or(u64::MAX));
@@ -212,33 +202,80 @@ async fn load(
     }
 }
 
-/// The getToken request every target gets: signed by `signer` (clientID, secret) with
-/// `nonce` when given.
-fn get_token_request(
-    mut req: hyper::http::request::Builder,
-    signer: Option<&(String, String)>,
-    nonce: &str,
-) -> hyper::http::Result<hyper::Request<Full<Bytes>>> {
-    req = req.header("content-type", "application/json");
+/// The getToken request every target gets, as bytes on the wire: signed by `signer`
+/// (clientID, secret) with `nonce` when given.
+fn get_token_request(host: &str, signer: Option<&(String, String)>, nonce: &str) -> Vec<u8> {
+    use std::fmt::Write as _;
+    let body = CODE_BODY;
+    let mut req = format!(
+        "POST {PATH} HTTP/1.1\r\nhost: {host}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n",
+        body.len()
+    );
     if let Some((client_id, secret)) = signer {
-        let body = CODE_BODY.as_bytes();
-        for (k, v) in protocol::headers::signed_headers(client_id, secret, now_ms(), nonce, body) {
-            req = req.header(k, v);
+        let headers =
+            protocol::headers::signed_headers(client_id, secret, now_ms(), nonce, body.as_bytes());
+        for (k, v) in headers {
+            let _ = write!(req, "{k}: {v}\r\n");
         }
     }
-    req.body(Full::new(Bytes::from_static(CODE_BODY.as_bytes())))
+    req.push_str("\r\n");
+    req.push_str(body);
+    req.into_bytes()
 }
 
-/// An HTTP/1.1 connection to `host` (`ip:port`), driven by its own task.
-async fn connect(
-    host: &str,
-) -> anyhow::Result<hyper::client::conn::http1::SendRequest<Full<Bytes>>> {
-    let stream = tokio::net::TcpStream::connect(host).await?;
-    stream.set_nodelay(true)?;
-    let (sender, conn) =
-        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
-    tokio::spawn(conn);
-    Ok(sender)
+/// A keep-alive HTTP/1.1 connection driven by hand, as wrk does: the load generator should
+/// cost as little as it can, since it shares the machine with the server it measures.
+struct Conn {
+    stream: tokio::net::TcpStream,
+    buf: Vec<u8>,
+}
+
+impl Conn {
+    async fn open(host: &str) -> std::io::Result<Conn> {
+        let stream = tokio::net::TcpStream::connect(host).await?;
+        stream.set_nodelay(true)?;
+        Ok(Conn { stream, buf: Vec::with_capacity(4096) })
+    }
+
+    /// Sends `request` and reads one response: its status and body (a response without a
+    /// length is read up to its last chunk).
+    async fn exchange(&mut self, request: &[u8]) -> anyhow::Result<(u16, &[u8])> {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        self.stream.write_all(request).await?;
+        self.buf.clear();
+        let (head_len, status, body_len) = loop {
+            if let Some(end) = find(&self.buf, b"\r\n\r\n") {
+                let head = std::str::from_utf8(&self.buf[..end])?;
+                let status = head.get(9..12).and_then(|s| s.parse().ok()).context("no status")?;
+                let length = head.lines().find_map(|line| {
+                    let (name, value) = line.split_once(':')?;
+                    name.eq_ignore_ascii_case("content-length")
+                        .then(|| value.trim().parse::<usize>().ok())?
+                });
+                break (end + 4, status, length);
+            }
+            if self.stream.read_buf(&mut self.buf).await? == 0 {
+                bail!("connection closed");
+            }
+        };
+        loop {
+            let done = match body_len {
+                Some(len) => self.buf.len() >= head_len + len,
+                None => self.buf.ends_with(b"\r\n0\r\n\r\n"),
+            };
+            if done {
+                let end = body_len.map_or(self.buf.len(), |len| head_len + len);
+                return Ok((status, &self.buf[head_len..end]));
+            }
+            if self.stream.read_buf(&mut self.buf).await? == 0 {
+                bail!("connection closed");
+            }
+        }
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 fn report(results: &[Outcome], connections: usize) {
@@ -323,20 +360,19 @@ async fn start_prism(
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()?;
-    let client: HttpClient = Client::builder(TokioExecutor::new()).build_http();
     let deadline = Instant::now() + Duration::from_secs(60);
+    let host = base.trim_start_matches("http://");
     let mut last = String::new();
     for attempt in 0u64.. {
         let nonce = format!("prism-probe-{attempt}");
-        let req = hyper::Request::post(format!("{base}{PATH}"));
-        let req = get_token_request(req, Some(signer), &nonce)?;
-        if let Ok(res) = client.request(req).await {
-            if res.status().is_success() {
+        let req = get_token_request(host, Some(signer), &nonce);
+        if let Ok(mut conn) = Conn::open(host).await
+            && let Ok((status, body)) = conn.exchange(&req).await
+        {
+            if (200..300).contains(&status) {
                 return Ok((child, base));
             }
-            let status = res.status();
-            let body = res.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
-            last = format!(": {status} {}", String::from_utf8_lossy(&body));
+            last = format!(": {status} {}", String::from_utf8_lossy(body));
         }
         if Instant::now() > deadline {
             break;
@@ -443,7 +479,7 @@ fn flag<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
+    find(haystack, needle).is_some()
 }
 
 fn now_ms() -> u64 {

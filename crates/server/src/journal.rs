@@ -11,7 +11,10 @@
 //! a second of rows. When the table holds well over what memory keeps, it is rewritten from
 //! memory, which also drops rows beyond [`KEEP`].
 
-use std::collections::{HashMap, VecDeque};
+use std::{
+    collections::{HashMap, VecDeque},
+    sync::Arc,
+};
 
 use axum::{
     Json,
@@ -71,9 +74,9 @@ pub struct NewEntry<'a> {
 #[derive(Debug, Default)]
 pub struct Journal {
     /// Each client's latest rows, oldest first.
-    latest: HashMap<String, VecDeque<Entry>>,
-    /// Rows not in the table yet, oldest first.
-    pending: Vec<Entry>,
+    latest: HashMap<String, VecDeque<Arc<Entry>>>,
+    /// Rows not in the table yet, oldest first (shared with `latest`).
+    pending: Vec<Arc<Entry>>,
     next_id: i64,
     table_rows: usize,
 }
@@ -102,16 +105,16 @@ impl Journal {
             };
             journal.next_id = journal.next_id.max(entry.id + 1);
             journal.table_rows += 1;
-            journal.keep(entry);
+            journal.keep(Arc::new(entry));
         }
         Ok(journal)
     }
 
     /// The latest `n` rows of a client, newest first.
     pub fn latest(&self, client_id: &str, n: usize) -> Vec<Entry> {
-        self.latest
-            .get(client_id)
-            .map_or_else(Vec::new, |rows| rows.iter().rev().take(n).cloned().collect())
+        self.latest.get(client_id).map_or_else(Vec::new, |rows| {
+            rows.iter().rev().take(n).map(|row| Entry::clone(row)).collect()
+        })
     }
 
     /// Forgets a client's rows (its table rows are deleted by the caller).
@@ -120,7 +123,7 @@ impl Journal {
         self.pending.retain(|row| row.client_id != client_id);
     }
 
-    fn keep(&mut self, entry: Entry) {
+    fn keep(&mut self, entry: Arc<Entry>) {
         let rows = self.latest.entry(entry.client_id.clone()).or_default();
         if rows.len() == KEEP {
             rows.pop_front();
@@ -136,7 +139,7 @@ pub fn record(core: &mut Core, entry: &NewEntry<'_>, now_ms: u64) -> anyhow::Res
         return Ok(());
     };
     let journal = &mut core.journal;
-    let row = Entry {
+    let row = Arc::new(Entry {
         id: journal.next_id,
         client_id: client_id.to_owned(),
         at_ms: to_i64(now_ms),
@@ -147,9 +150,9 @@ pub fn record(core: &mut Core, entry: &NewEntry<'_>, now_ms: u64) -> anyhow::Res
         tx_id: entry.tx_id.map(str::to_owned),
         scenario: entry.scenario.map(str::to_owned),
         elapsed_us: to_i64(entry.elapsed_us),
-    };
+    });
     journal.next_id += 1;
-    journal.pending.push(row.clone());
+    journal.pending.push(Arc::clone(&row));
     journal.keep(row);
     if journal.pending.len() >= BATCH {
         write_pending(core)?;
@@ -168,12 +171,11 @@ pub fn write_pending(core: &mut Core) -> anyhow::Result<()> {
     let kept: usize = journal.latest.values().map(VecDeque::len).sum();
     let table_rows = if journal.table_rows > 2 * kept + TABLE_SLACK {
         conn.execute("DELETE FROM journal", [])?;
-        let all = journal.latest.values().flatten();
-        let mut all: Vec<&Entry> = all.collect();
+        let mut all: Vec<&Entry> = journal.latest.values().flatten().map(|row| &**row).collect();
         all.sort_by_key(|row| row.id);
-        insert(conn, all.iter().copied())?
+        insert(conn, all.into_iter())?
     } else {
-        journal.table_rows + insert(conn, journal.pending.iter())?
+        journal.table_rows + insert(conn, journal.pending.iter().map(|row| &**row))?
     };
     journal.pending.clear();
     journal.table_rows = table_rows;
