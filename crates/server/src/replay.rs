@@ -36,6 +36,8 @@ pub struct ReplayMemory {
 /// What a save wrote, to apply once its transaction commits.
 #[derive(Debug, Default)]
 pub struct Saved {
+    /// The clients whose changes it wrote.
+    clean: Vec<String>,
     tails: HashMap<String, (String, u64)>,
     log_rows: usize,
 }
@@ -116,6 +118,7 @@ impl ReplayMemory {
                 append.execute(params![client_id, nonce, to_i64(*at)])?;
             }
             saved.log_rows += added.len();
+            saved.clean.push(client_id.clone());
             save_clock(conn, client_id, guard)?;
             if let Some((nonce, at)) = guard.remembered().next_back() {
                 saved.tails.insert(client_id.clone(), (nonce.to_owned(), at));
@@ -126,7 +129,7 @@ impl ReplayMemory {
 
     /// Applies a save whose transaction committed.
     pub fn committed(&mut self, saved: Saved) {
-        for client_id in saved.tails.keys() {
+        for client_id in &saved.clean {
             self.dirty.remove(client_id);
         }
         self.saved_tails.extend(saved.tails);
@@ -147,6 +150,7 @@ impl ReplayMemory {
                 saved.log_rows += 1;
             }
             save_clock(conn, client_id, guard)?;
+            saved.clean.push(client_id.clone());
             if let Some((nonce, at)) = guard.remembered().next_back() {
                 saved.tails.insert(client_id.clone(), (nonce.to_owned(), at));
             }

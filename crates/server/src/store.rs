@@ -114,7 +114,7 @@ DROP INDEX journal_client;
 /// Clients are read on every signed request, so they are also kept in memory, written
 /// through to SQLite. Replay guards change on every signed request, so they live in memory
 /// ([`ReplayMemory`]) and are written behind: [`SqliteStore::flush_guards`] appends what
-/// changed, which the timer does every second, a busy server every few hundred requests,
+/// changed, which the timer does every second, a busy server every few thousand requests,
 /// and the server when it stops. A crash loses at most that much replay memory. A nonce
 /// admitted by a call that then fails stays spent: the guard is changed in place and not
 /// rolled back, which errs on the safe side. Apart from the request journal (see
