@@ -1,6 +1,7 @@
 //! Benchmark: signed getToken requests per second against the sandbox, Prism and bare axum.
 //!
-//! Run with `cargo run --release -p server --example bench -- [--seconds 10] [--connections 256]`.
+//! Run with `cargo run --release -p server --example bench -- [--seconds 10] [--connections 256]
+//! [--only sandbox|hello|prism]`.
 //! It builds and starts the server binary next to this example's own (`target/release/server`,
 //! or under `CARGO_TARGET_DIR`) on a fresh data folder (timing the cold start to the first
 //! answered request), registers one plain-mode client per connection, and sends signed,
@@ -55,11 +56,12 @@ fn main() -> anyhow::Result<()> {
     }
     let seconds: u64 = flag(&args, "--seconds").map_or(Ok(10), |s| s.parse())?;
     let connections: usize = flag(&args, "--connections").map_or(Ok(256), |s| s.parse())?;
+    let only = flag(&args, "--only").map(str::to_owned);
     let root = workspace_root();
     let bin_dir = bin_dir()?;
     build(&root, &bin_dir)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    runtime.block_on(run(&root, &bin_dir, Duration::from_secs(seconds), connections))
+    runtime.block_on(run(&root, &bin_dir, Duration::from_secs(seconds), connections, only))
 }
 
 async fn run(
@@ -67,7 +69,9 @@ async fn run(
     bin_dir: &Path,
     duration: Duration,
     connections: usize,
+    only: Option<String>,
 ) -> anyhow::Result<()> {
+    let wanted = |target: &str| only.as_deref().is_none_or(|it| it == target);
     let client: HttpClient =
         Client::builder(TokioExecutor::new()).pool_max_idle_per_host(connections).build_http();
     let mut results = Vec::new();
@@ -99,38 +103,61 @@ async fn run(
         ready.as_millis()
     );
     let clients = register(&client, &base, connections).await?;
-    let pid = sandbox.id();
-    let expect = Some(&b"D40004"[..]);
-    results.push(load("sandbox (signed getToken)", &base, &clients, expect, duration, pid).await);
+    if wanted("sandbox") {
+        let pid = sandbox.id();
+        let expect = Some(&b"D40004"[..]);
+        let name = "sandbox (signed getToken)";
+        results.push(load(name, &base, &clients, expect, duration, pid).await);
+    }
     stop(&mut sandbox);
     let _ = std::fs::remove_dir_all(&data);
 
-    // A bare axum handler.
+    if wanted("hello") {
+        results.push(hello(&client, duration, connections).await?);
+    }
+    if wanted("prism") {
+        prism(bin_dir, &clients, duration, &mut results).await;
+    }
+    report(&results, connections);
+    Ok(())
+}
+
+/// A bare axum handler answering a fixed JSON.
+async fn hello(
+    client: &HttpClient,
+    duration: Duration,
+    connections: usize,
+) -> anyhow::Result<Outcome> {
     let port = free_port()?;
     let mut hello = Command::new(std::env::current_exe()?)
         .args(["--serve-hello", &port.to_string()])
         .spawn()?;
     let base = format!("http://127.0.0.1:{port}");
-    wait_answer(&client, &format!("{base}/healthz"), Duration::from_secs(10), true).await?;
+    wait_answer(client, &format!("{base}/healthz"), Duration::from_secs(10), true).await?;
     let unsigned: Vec<Option<Arc<(String, String)>>> = vec![None; connections];
-    results.push(load("bare axum handler", &base, &unsigned, None, duration, hello.id()).await);
+    let outcome = load("bare axum handler", &base, &unsigned, None, duration, hello.id()).await;
     stop(&mut hello);
+    Ok(outcome)
+}
 
-    // Prism, when npm provides it, with the sandbox's clients signing the same requests.
+/// Prism, when npm provides it, with the sandbox's clients signing the same requests.
+async fn prism(
+    bin_dir: &Path,
+    clients: &[Option<Arc<(String, String)>>],
+    duration: Duration,
+    results: &mut Vec<Outcome>,
+) {
     let tools = bin_dir.parent().unwrap_or(bin_dir).join("bench-tools");
-    match start_prism(&tools, &clients).await {
+    match start_prism(&tools, clients).await {
         Ok((mut prism, base)) => {
             // Prism answers the document's example envelope.
             let expect = Some(&b"\"txID\""[..]);
             let pid = prism.id();
-            results
-                .push(load("Stoplight Prism mock", &base, &clients, expect, duration, pid).await);
+            results.push(load("Stoplight Prism mock", &base, clients, expect, duration, pid).await);
             stop(&mut prism);
         }
         Err(err) => println!("Prism skipped: {err:#}"),
     }
-    report(&results, connections);
-    Ok(())
 }
 
 /// Sends requests from `clients.len()` connections for `duration`; an answer counts when it

@@ -185,7 +185,7 @@ pub async fn reset_client(
                     [&id],
                 )?;
             }
-            core.store().forget_guard(&id);
+            core.store().forget_client(&id);
             core.journal.forget(&id);
             tracing::info!(client_id = %id, "client reset");
             Ok(true)

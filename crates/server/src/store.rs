@@ -8,10 +8,12 @@
 //!
 //! [`Store`] is infallible, so a failed statement is remembered instead: the caller runs each
 //! engine call in a transaction ([`SqliteStore::begin`], [`SqliteStore::finish`]) and rolls
-//! back when anything failed, so an engine call either fully happens or leaves no trace.
+//! back when anything failed, so an engine call either fully happens or leaves no trace. The
+//! transaction is opened by the call's first statement: a call that needs no SQL (most signed
+//! requests, see [`SqliteStore`]) costs the database nothing.
 
 use std::{
-    cell::RefCell,
+    cell::{Cell, RefCell},
     collections::HashMap,
     fs::File,
     path::{Path, PathBuf},
@@ -111,8 +113,10 @@ DROP INDEX journal_client;
 
 /// The engine's [`Store`] in SQLite, and the connection for the server's own tables.
 ///
-/// Clients are read on every signed request, so they are also kept in memory, written
-/// through to SQLite. Replay guards change on every signed request, so they live in memory
+/// Clients, authorisation codes, access tokens and content keys are read by most signed
+/// requests, so they are also kept in memory ([`Mirror`]), written through to SQLite: a
+/// request that only reads them (a getToken with an unknown code, a profile request) needs no
+/// SQL at all. Replay guards change on every signed request, so they live in memory
 /// ([`ReplayMemory`]) and are written behind: [`SqliteStore::flush_guards`] appends what
 /// changed, which the timer does every second, a busy server every few thousand requests,
 /// and the server when it stops. A crash loses at most that much replay memory. A nonce
@@ -125,9 +129,14 @@ pub struct SqliteStore {
     path: PathBuf,
     /// Held while the store is open: one server per data folder.
     _lock: File,
+    /// Where the call's transaction stands.
+    tx: Cell<Tx>,
     /// The first error since [`SqliteStore::begin`], if any.
     failure: RefCell<Option<String>>,
     clients: RefCell<HashMap<String, Option<Client>>>,
+    codes: Mirror<AuthCode>,
+    tokens: Mirror<AccessToken>,
+    ceks: Mirror<CekState>,
     replay: RefCell<ReplayMemory>,
     /// What a flush in the open transaction saved, applied when it commits.
     saving: RefCell<Option<Saved>>,
@@ -161,8 +170,12 @@ impl SqliteStore {
             conn,
             path,
             _lock: lock,
+            tx: Cell::new(Tx::None),
             failure: RefCell::new(None),
             clients: RefCell::new(HashMap::new()),
+            codes: Mirror::new("SELECT code, body FROM auth_codes"),
+            tokens: Mirror::new("SELECT token, body FROM access_tokens"),
+            ceks: Mirror::new("SELECT client_id, body FROM ceks"),
             replay: RefCell::new(replay),
             saving: RefCell::new(None),
         })
@@ -175,33 +188,44 @@ impl SqliteStore {
         Ok(Checkpointer(conn))
     }
 
-    /// The connection, for the server's own tables.
+    /// The connection, for the server's own tables; inside a call, its transaction, which
+    /// the first use opens.
     pub fn conn(&self) -> &Connection {
+        if self.tx.get() == Tx::Wanted {
+            self.tx.set(Tx::Open);
+            // Deferred: the platform's mutex already makes this connection the only writer.
+            let res = self.conn.prepare_cached("BEGIN").and_then(|mut it| it.execute([]));
+            if let Err(err) = res {
+                self.fail::<()>(format!("cannot begin a transaction: {err}"));
+            }
+        }
         &self.conn
     }
 
-    /// Starts a transaction and forgets earlier failures.
+    /// Starts a call: its transaction opens with its first statement. Forgets earlier
+    /// failures.
     pub fn begin(&self) -> anyhow::Result<()> {
         self.failure.replace(None);
         if !self.conn.is_autocommit() {
             // A call that panicked left its transaction open; it never committed.
-            let _ = self.conn.execute_batch("ROLLBACK");
+            self.rollback();
         }
-        // Deferred: a call that only reads (most signed requests) takes no write lock. The
-        // platform's mutex already makes this connection the only writer.
-        self.conn.prepare_cached("BEGIN")?.execute([])?;
+        self.tx.set(Tx::Wanted);
         Ok(())
     }
 
-    /// Commits the transaction, or rolls it back (and fails) if a statement failed in it.
+    /// Commits the call's transaction, or rolls it back (and fails) if a statement failed.
     pub fn finish(&self) -> anyhow::Result<()> {
         if let Some(err) = self.failure.take() {
             self.rollback();
             anyhow::bail!("database error: {err}");
         }
-        if let Err(err) = self.conn.prepare_cached("COMMIT").and_then(|mut it| it.execute([])) {
-            self.rollback();
-            return Err(err.into());
+        if self.tx.replace(Tx::None) == Tx::Open {
+            let res = self.conn.prepare_cached("COMMIT").and_then(|mut it| it.execute([]));
+            if let Err(err) = res {
+                self.rollback();
+                return Err(err.into());
+            }
         }
         // What a flush in this transaction saved is clean now.
         if let Some(saved) = self.saving.take() {
@@ -210,23 +234,33 @@ impl SqliteStore {
         Ok(())
     }
 
-    /// Rolls the transaction back.
+    /// Rolls the call back: the transaction, and what memory mirrors of it.
     pub fn rollback(&self) {
         self.failure.replace(None);
         self.clients.borrow_mut().clear();
+        self.codes.forget();
+        self.tokens.forget();
+        self.ceks.forget();
         self.saving.replace(None);
-        let _ = self.conn.execute_batch("ROLLBACK");
+        self.tx.set(Tx::None);
+        if !self.conn.is_autocommit() {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
     }
 
-    /// Forgets a client's replay guard, after its row was deleted.
-    pub fn forget_guard(&self, client_id: &str) {
+    /// Forgets what memory holds of a client's state, after its rows were deleted: its replay
+    /// guard, and the mirrored tables (read again when next needed).
+    pub fn forget_client(&self, client_id: &str) {
         self.replay.borrow_mut().forget(client_id);
+        self.codes.forget();
+        self.tokens.forget();
+        self.ceks.forget();
     }
 
     /// Saves what changed in the replay memory since the last flush; call it inside a
     /// transaction. What it saved is marked clean when that commits.
     pub fn flush_guards(&self) -> anyhow::Result<()> {
-        let saved = self.replay.borrow().save(&self.conn)?;
+        let saved = self.replay.borrow().save(self.conn())?;
         self.saving.replace(Some(saved));
         Ok(())
     }
@@ -239,7 +273,7 @@ impl SqliteStore {
     /// A setting of the `meta` table.
     pub fn meta(&self, key: &str) -> anyhow::Result<Option<String>> {
         let value = self
-            .conn
+            .conn()
             .query_row("SELECT value FROM meta WHERE key = ?1", [key], |row| row.get(0))
             .optional()?;
         Ok(value)
@@ -247,7 +281,7 @@ impl SqliteStore {
 
     /// Saves a setting of the `meta` table.
     pub fn put_meta(&self, key: &str, value: &str) -> anyhow::Result<()> {
-        self.conn.execute(
+        self.conn().execute(
             "INSERT INTO meta (key, value) VALUES (?1, ?2)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             params![key, value],
@@ -257,7 +291,7 @@ impl SqliteStore {
 
     /// Every registered client, by `clientID`.
     pub fn clients(&self) -> anyhow::Result<Vec<Client>> {
-        let mut stmt = self.conn.prepare_cached("SELECT body FROM clients ORDER BY client_id")?;
+        let mut stmt = self.conn().prepare_cached("SELECT body FROM clients ORDER BY client_id")?;
         let rows = stmt.query_map([], |row| row.get::<_, String>(0))?;
         let mut res = Vec::new();
         for body in rows {
@@ -269,15 +303,17 @@ impl SqliteStore {
     /// Forgets codes and tokens that expired before `before_ms`.
     pub fn purge_expired(&self, before_ms: u64) -> anyhow::Result<()> {
         let before = to_i64(before_ms);
-        self.conn.execute("DELETE FROM auth_codes WHERE expires_ms < ?1", [before])?;
-        self.conn.execute("DELETE FROM access_tokens WHERE expires_ms < ?1", [before])?;
+        self.conn().execute("DELETE FROM auth_codes WHERE expires_ms < ?1", [before])?;
+        self.conn().execute("DELETE FROM access_tokens WHERE expires_ms < ?1", [before])?;
+        self.codes.retain(|code| code.expires_ms >= before_ms);
+        self.tokens.retain(|token| token.expires_ms >= before_ms);
         Ok(())
     }
 
     /// Reads the JSON `body` of the row `sql` selects with `key`.
     fn get<T: DeserializeOwned>(&self, sql: &str, key: &[&dyn rusqlite::ToSql]) -> Option<T> {
         let res = self
-            .conn
+            .conn()
             .prepare_cached(sql)
             .and_then(|mut stmt| stmt.query_row(key, |row| row.get::<_, String>(0)).optional());
         let body = match res {
@@ -292,7 +328,7 @@ impl SqliteStore {
 
     /// Runs a write statement with `args`.
     fn run(&self, sql: &str, args: &[&dyn rusqlite::ToSql]) {
-        let res = self.conn.prepare_cached(sql).and_then(|mut stmt| stmt.execute(args));
+        let res = self.conn().prepare_cached(sql).and_then(|mut stmt| stmt.execute(args));
         if let Err(err) = res {
             self.fail::<()>(err.to_string());
         }
@@ -353,10 +389,11 @@ impl Store for SqliteStore {
     }
 
     fn tasks(&self) -> Vec<Task> {
-        let res =
-            self.conn.prepare_cached("SELECT body FROM tasks ORDER BY id").and_then(|mut stmt| {
+        let res = self.conn().prepare_cached("SELECT body FROM tasks ORDER BY id").and_then(
+            |mut stmt| {
                 stmt.query_map([], |row| row.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()
-            });
+            },
+        );
         let bodies = match res {
             Ok(bodies) => bodies,
             Err(err) => return self.fail(err.to_string()).unwrap_or_default(),
@@ -378,7 +415,7 @@ impl Store for SqliteStore {
     }
 
     fn take_auth_code(&mut self, code: &str) -> Option<AuthCode> {
-        let res = self.get("SELECT body FROM auth_codes WHERE code = ?1", &[&code]);
+        let res = self.codes.with(self, |codes| codes.remove(code)).flatten();
         if res.is_some() {
             self.run("DELETE FROM auth_codes WHERE code = ?1", &[&code]);
         }
@@ -386,6 +423,7 @@ impl Store for SqliteStore {
     }
 
     fn put_auth_code(&mut self, code: AuthCode) {
+        self.codes.with(self, |codes| codes.insert(code.code.clone(), code.clone()));
         let body = self.json(&code);
         self.run(
             "INSERT INTO auth_codes (code, body, expires_ms) VALUES (?1, ?2, ?3)
@@ -395,10 +433,11 @@ impl Store for SqliteStore {
     }
 
     fn access_token(&self, token: &str) -> Option<AccessToken> {
-        self.get("SELECT body FROM access_tokens WHERE token = ?1", &[&token])
+        self.tokens.with(self, |tokens| tokens.get(token).cloned()).flatten()
     }
 
     fn put_access_token(&mut self, token: AccessToken) {
+        self.tokens.with(self, |tokens| tokens.insert(token.token.clone(), token.clone()));
         let body = self.json(&token);
         self.run(
             "INSERT INTO access_tokens (token, body, expires_ms) VALUES (?1, ?2, ?3)
@@ -408,10 +447,11 @@ impl Store for SqliteStore {
     }
 
     fn cek(&self, client_id: &str) -> CekState {
-        self.get("SELECT body FROM ceks WHERE client_id = ?1", &[&client_id]).unwrap_or_default()
+        self.ceks.with(self, |ceks| ceks.get(client_id).cloned()).flatten().unwrap_or_default()
     }
 
     fn put_cek(&mut self, client_id: &str, cek: CekState) {
+        self.ceks.with(self, |ceks| ceks.insert(client_id.to_owned(), cek.clone()));
         let body = self.json(&cek);
         self.run(
             "INSERT INTO ceks (client_id, body) VALUES (?1, ?2)
@@ -438,6 +478,71 @@ impl Store for SqliteStore {
              ON CONFLICT (client_id, business_id) DO UPDATE SET body = excluded.body",
             &[&record.client_id, &record.business_id, &body],
         );
+    }
+}
+
+/// Where a call's transaction stands (see [`SqliteStore::conn`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tx {
+    /// No call is running: statements run on their own.
+    None,
+    /// A call is running and has not used the database yet.
+    Wanted,
+    /// The call's transaction is open.
+    Open,
+}
+
+/// A table of records kept whole in memory, by key: read once from SQLite when first needed,
+/// then changed alongside the statements that write the table. Forgotten when a call rolls
+/// back, so that it is read again as the table stands.
+#[derive(Debug)]
+struct Mirror<T> {
+    /// Selects every row's key and JSON body.
+    select: &'static str,
+    rows: RefCell<Option<HashMap<String, T>>>,
+}
+
+impl<T: DeserializeOwned> Mirror<T> {
+    fn new(select: &'static str) -> Mirror<T> {
+        Mirror { select, rows: RefCell::new(None) }
+    }
+
+    /// Runs `f` on the rows, reading them first if needed; `None` if they cannot be read
+    /// (the failure is remembered by `store`).
+    fn with<R>(
+        &self,
+        store: &SqliteStore,
+        f: impl FnOnce(&mut HashMap<String, T>) -> R,
+    ) -> Option<R> {
+        let mut rows = self.rows.borrow_mut();
+        if rows.is_none() {
+            match self.read(store.conn()) {
+                Ok(read) => *rows = Some(read),
+                Err(err) => return store.fail(format!("cannot read the table: {err:#}")),
+            }
+        }
+        rows.as_mut().map(f)
+    }
+
+    fn read(&self, conn: &Connection) -> anyhow::Result<HashMap<String, T>> {
+        let mut stmt = conn.prepare_cached(self.select)?;
+        let mut rows = stmt.query([])?;
+        let mut res = HashMap::new();
+        while let Some(row) = rows.next()? {
+            let body: String = row.get(1)?;
+            res.insert(row.get(0)?, serde_json::from_str(&body)?);
+        }
+        Ok(res)
+    }
+
+    fn retain(&self, keep: impl Fn(&T) -> bool) {
+        if let Some(rows) = self.rows.borrow_mut().as_mut() {
+            rows.retain(|_, row| keep(row));
+        }
+    }
+
+    fn forget(&self) {
+        self.rows.replace(None);
     }
 }
 
@@ -514,6 +619,70 @@ mod tests {
         assert_eq!(*guard, old);
         assert_eq!(admit(guard, "n1", 3_000), Err(protocol::Error::NonceReused));
         assert_eq!(admit(guard, "n3", 1_500), Err(protocol::Error::TimestampWentBackwards));
+        drop(store);
+        std::fs::remove_dir_all(&data).unwrap();
+    }
+
+    fn code(code: &str) -> AuthCode {
+        AuthCode {
+            code: code.to_owned(),
+            client_id: "c".to_owned(),
+            persona: "p".to_owned(),
+            scopes: protocol::vocab::Scopes::parse("eidapi_auth").unwrap(),
+            same_device: false,
+            business_id: None,
+            expires_ms: 10_000,
+        }
+    }
+
+    #[test]
+    fn mirrored_records_follow_commits_and_rollbacks_and_reads_need_no_transaction() {
+        let data = std::env::temp_dir().join(format!("iams-store-mirror-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&data);
+        std::fs::create_dir_all(&data).unwrap();
+        let mut store = SqliteStore::open(&data).unwrap();
+
+        // A committed code is found once, from memory and from the table.
+        store.begin().unwrap();
+        store.put_auth_code(code("kept"));
+        store.finish().unwrap();
+        // A code put by a call that rolls back is gone from memory too.
+        store.begin().unwrap();
+        store.put_auth_code(code("undone"));
+        assert!(!store.conn.is_autocommit(), "a write opens the transaction");
+        store.rollback();
+        // The next call reads the tables again; after that, a call that only reads (or looks
+        // for a code that does not exist) opens no transaction.
+        store.begin().unwrap();
+        let found = store.codes.with(&store, |c| c.contains_key("kept"));
+        assert_eq!(found, Some(true), "{:?}", store.failure.borrow());
+        assert!(store.access_token("none").is_none());
+        assert_eq!(store.cek("c"), CekState::default());
+        store.finish().unwrap();
+        store.begin().unwrap();
+        assert!(store.access_token("none").is_none());
+        assert!(store.take_auth_code("missing").is_none());
+        assert_eq!(store.cek("c"), CekState::default());
+        assert!(store.conn.is_autocommit(), "reads from memory need no transaction");
+        store.finish().unwrap();
+
+        store.begin().unwrap();
+        assert!(store.take_auth_code("undone").is_none());
+        assert_eq!(store.take_auth_code("kept").map(|c| c.code), Some("kept".to_owned()));
+        assert!(store.take_auth_code("kept").is_none(), "a code is taken once");
+        store.finish().unwrap();
+        drop(store);
+
+        // What the table holds agrees with memory after a restart.
+        let mut store = SqliteStore::open(&data).unwrap();
+        store.begin().unwrap();
+        store.put_auth_code(code("later"));
+        store.finish().unwrap();
+        store.purge_expired(20_000).unwrap();
+        store.begin().unwrap();
+        assert!(store.take_auth_code("kept").is_none());
+        assert!(store.take_auth_code("later").is_none(), "purged codes are gone from memory");
+        store.finish().unwrap();
         drop(store);
         std::fs::remove_dir_all(&data).unwrap();
     }

@@ -4,7 +4,7 @@
 //! - `cargo xtask run [server flags]`: build `dist/` and the server, then serve.
 //! - `cargo xtask dist`: build the portal into `dist/` (any static host can serve it).
 //! - `cargo xtask test`: install what the tests need, build `dist/`, run `cargo test`.
-//! - `cargo xtask bench [--seconds N] [--connections N]`: signed API requests per second against
+//! - `cargo xtask bench [--seconds N] [--connections N] [--only T]`: signed API requests per second against
 //!   the sandbox, side by side with Stoplight Prism and a bare axum handler.
 //! - `cargo xtask search-bench`: sizes and timings of the knowledge-base search, in node.
 //! - `cargo xtask search-vs-pagefind`: the same search against Pagefind, in headless Chromium.
