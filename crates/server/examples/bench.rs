@@ -1,7 +1,7 @@
 //! Benchmark: signed getToken requests per second against the sandbox, Prism and bare axum.
 //!
 //! Run with `cargo run --release -p server --example bench -- [--seconds 10] [--connections 256]
-//! [--only sandbox|hello|prism]`.
+//! [--rate 5000] [--only sandbox|hello|prism]`.
 //! It builds and starts the server binary next to this example's own (`target/release/server`,
 //! or under `CARGO_TARGET_DIR`) on a fresh data folder (timing the cold start to the first
 //! answered request), registers one plain-mode client per connection, and sends signed,
@@ -13,6 +13,14 @@
 //! sent the same signed requests (headers and body), which it validates against the document.
 //! The load generator is built in, because each request needs its own nonce and HMAC.
 //! It prints throughput, p50/p99 latency and peak memory (VmHWM, children included) of each.
+//!
+//! Those runs saturate their target (every connection sends its next request as soon as the
+//! answer comes: a closed loop, as wrk and oha do by default), so their latency is set by
+//! throughput (Little's law: connections / req/s). To show latency under a given load, the
+//! sandbox and the bare handler then also get a fixed rate (`--rate`, default 5 000 req/s in
+//! all) spread evenly over the same connections, as wrk2 does: each request has an intended
+//! send time, and when a connection falls behind, latency counts from that time, so a slow
+//! answer is not hidden by the requests it held back (coordinated omission).
 
 // The report is the program's output.
 #![allow(clippy::print_stdout)]
@@ -21,7 +29,10 @@ use std::{
     net::{SocketAddr, TcpListener},
     path::{Path, PathBuf},
     process::{Child, Command, Stdio},
-    sync::Arc,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
     time::{Duration, Instant},
 };
 
@@ -35,12 +46,16 @@ const CODE_BODY: &str =
     r#"{"code":"0123456789abcdef0123456789abcdef","grantType":"authorization_code"}"#;
 const PATH: &str = "/api/v1/auth/getToken";
 
+/// Makes every nonce of the run unique, across targets and runs.
+static NONCES: AtomicU64 = AtomicU64::new(0);
+
 type HttpClient = Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>;
 
 /// One target's result.
 #[derive(Debug)]
 struct Outcome {
     name: &'static str,
+    pace: Pace,
     requests: usize,
     errors: usize,
     seconds: f64,
@@ -57,21 +72,37 @@ fn main() -> anyhow::Result<()> {
     let seconds: u64 = flag(&args, "--seconds").map_or(Ok(10), |s| s.parse())?;
     let connections: usize = flag(&args, "--connections").map_or(Ok(256), |s| s.parse())?;
     let only = flag(&args, "--only").map(str::to_owned);
+    let rate: f64 = flag(&args, "--rate").map_or(Ok(5000.0), |s| s.parse())?;
     let root = workspace_root();
     let bin_dir = bin_dir()?;
     build(&root, &bin_dir)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    runtime.block_on(run(&root, &bin_dir, Duration::from_secs(seconds), connections, only))
+    let plan = Plan { duration: Duration::from_secs(seconds), connections, rate, only };
+    runtime.block_on(run(&root, &bin_dir, &plan))
 }
 
-async fn run(
-    root: &Path,
-    bin_dir: &Path,
+/// What the command line asked for.
+#[derive(Debug)]
+struct Plan {
     duration: Duration,
     connections: usize,
+    /// Requests per second in all, for the fixed-rate runs.
+    rate: f64,
     only: Option<String>,
-) -> anyhow::Result<()> {
-    let wanted = |target: &str| only.as_deref().is_none_or(|it| it == target);
+}
+
+/// How a run sends its requests.
+#[derive(Debug, Clone, Copy)]
+enum Pace {
+    /// Each connection's next request as soon as its answer arrives.
+    Saturate,
+    /// This many requests per second in all, spread over the connections.
+    Rate(f64),
+}
+
+async fn run(root: &Path, bin_dir: &Path, plan: &Plan) -> anyhow::Result<()> {
+    let (duration, connections) = (plan.duration, plan.connections);
+    let wanted = |target: &str| plan.only.as_deref().is_none_or(|it| it == target);
     let client: HttpClient =
         Client::builder(TokioExecutor::new()).pool_max_idle_per_host(connections).build_http();
     let mut results = Vec::new();
@@ -107,13 +138,15 @@ async fn run(
         let pid = sandbox.id();
         let expect = Some(&b"D40004"[..]);
         let name = "sandbox (signed getToken)";
-        results.push(load(name, &base, &clients, expect, duration, pid).await);
+        for pace in [Pace::Saturate, Pace::Rate(plan.rate)] {
+            results.push(load(name, &base, &clients, expect, duration, pace, pid).await);
+        }
     }
     stop(&mut sandbox);
     let _ = std::fs::remove_dir_all(&data);
 
     if wanted("hello") {
-        results.push(hello(&client, duration, connections).await?);
+        results.extend(hello(&client, plan).await?);
     }
     if wanted("prism") {
         prism(bin_dir, &clients, duration, &mut results).await;
@@ -123,21 +156,21 @@ async fn run(
 }
 
 /// A bare axum handler answering a fixed JSON.
-async fn hello(
-    client: &HttpClient,
-    duration: Duration,
-    connections: usize,
-) -> anyhow::Result<Outcome> {
+async fn hello(client: &HttpClient, plan: &Plan) -> anyhow::Result<Vec<Outcome>> {
     let port = free_port()?;
     let mut hello = Command::new(std::env::current_exe()?)
         .args(["--serve-hello", &port.to_string()])
         .spawn()?;
     let base = format!("http://127.0.0.1:{port}");
     wait_answer(client, &format!("{base}/healthz"), Duration::from_secs(10), true).await?;
-    let unsigned: Vec<Option<Arc<(String, String)>>> = vec![None; connections];
-    let outcome = load("bare axum handler", &base, &unsigned, None, duration, hello.id()).await;
+    let unsigned: Vec<Option<Arc<(String, String)>>> = vec![None; plan.connections];
+    let mut outcomes = Vec::new();
+    for pace in [Pace::Saturate, Pace::Rate(plan.rate)] {
+        let name = "bare axum handler";
+        outcomes.push(load(name, &base, &unsigned, None, plan.duration, pace, hello.id()).await);
+    }
     stop(&mut hello);
-    Ok(outcome)
+    Ok(outcomes)
 }
 
 /// Prism, when npm provides it, with the sandbox's clients signing the same requests.
@@ -153,40 +186,60 @@ async fn prism(
             // Prism answers the document's example envelope.
             let expect = Some(&b"\"txID\""[..]);
             let pid = prism.id();
-            results.push(load("Stoplight Prism mock", &base, clients, expect, duration, pid).await);
+            results.push(
+                load("Stoplight Prism mock", &base, clients, expect, duration, Pace::Saturate, pid)
+                    .await,
+            );
             stop(&mut prism);
         }
         Err(err) => println!("Prism skipped: {err:#}"),
     }
 }
 
-/// Sends requests from `clients.len()` connections for `duration`; an answer counts when it
-/// is a success whose body contains `expect`, if given.
+/// Sends requests from `clients.len()` connections for `duration` at `pace`; an answer
+/// counts when it is a success whose body contains `expect`, if given.
 async fn load(
     name: &'static str,
     base: &str,
     clients: &[Option<Arc<(String, String)>>],
     expect: Option<&'static [u8]>,
     duration: Duration,
+    pace: Pace,
     pid: u32,
 ) -> Outcome {
     let host = base.trim_start_matches("http://").to_owned();
-    let deadline = Instant::now() + duration;
     let started = Instant::now();
+    let deadline = started + duration;
+    // Each connection's gap between intended sends, when paced.
+    let gap = match pace {
+        Pace::Saturate => None,
+        Pace::Rate(rate) => Some(Duration::from_secs_f64(clients.len() as f64 / rate)),
+    };
+    let count = clients.len() as u32;
     let mut tasks = tokio::task::JoinSet::new();
     for (idx, signer) in clients.iter().cloned().enumerate() {
         let host = host.clone();
         tasks.spawn(async move {
             let mut latencies = Vec::with_capacity(4096);
             let mut errors = 0usize;
-            let mut n = 0u64;
+            // Paced connections start evenly spread over one gap.
+            let mut intended = started + gap.map_or(Duration::ZERO, |g| g * idx as u32 / count);
             // One keep-alive connection per task, as wrk does; a new one after an error.
             let mut conn = None;
             while Instant::now() < deadline {
-                n += 1;
-                let nonce = format!("{idx:08x}{n:024x}");
+                let nonce = format!("{idx:08x}{:024x}", NONCES.fetch_add(1, Ordering::Relaxed));
                 let req = get_token_request(&host, signer.as_deref(), &nonce);
-                let sent = Instant::now();
+                let mut sent = Instant::now();
+                if let Some(gap) = gap {
+                    if intended > sent {
+                        tokio::time::sleep_until(intended.into()).await;
+                        sent = Instant::now();
+                    } else {
+                        // Behind: the wait for earlier answers counts.
+                        sent = intended;
+                    }
+                    intended += gap;
+                }
                 if conn.is_none() {
                     conn = Conn::open(&host).await.ok();
                 }
@@ -220,6 +273,7 @@ async fn load(
     };
     Outcome {
         name,
+        pace,
         requests: all.len(),
         errors,
         seconds,
@@ -306,10 +360,13 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 }
 
 fn report(results: &[Outcome], connections: usize) {
-    println!("\n{connections} connections, one load generator on the same machine\n");
+    let saturated = |it: &&Outcome| matches!(it.pace, Pace::Saturate);
+    println!(
+        "\n{connections} connections, each sending as soon as its answer arrives (closed loop), one load generator on the same machine\n"
+    );
     println!("| target | requests | errors | req/s | p50 ms | p99 ms | peak memory MiB |");
     println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
-    for it in results {
+    for it in results.iter().filter(saturated) {
         println!(
             "| {} | {} | {} | {:.0} | {:.2} | {:.2} | {} |",
             it.name,
@@ -321,8 +378,31 @@ fn report(results: &[Outcome], connections: usize) {
             it.peak_kib.map_or("?".to_owned(), |k| format!("{:.1}", k as f64 / 1024.0)),
         );
     }
+    let paced: Vec<&Outcome> = results.iter().filter(|it| !saturated(it)).collect();
+    if let Some(Pace::Rate(rate)) = paced.first().map(|it| it.pace) {
+        println!(
+            "\n{connections} connections sending {rate:.0} req/s in all (open loop, latency from the intended send time when behind)\n"
+        );
+        println!("| target | requests | errors | req/s | p50 ms | p99 ms |");
+        println!("| --- | ---: | ---: | ---: | ---: | ---: |");
+        for it in paced {
+            println!(
+                "| {} | {} | {} | {:.0} | {:.2} | {:.2} |",
+                it.name,
+                it.requests,
+                it.errors,
+                it.requests as f64 / it.seconds,
+                it.p50_us as f64 / 1000.0,
+                it.p99_us as f64 / 1000.0,
+            );
+        }
+    }
     let rate = |name: &str| {
-        results.iter().find(|r| r.name.starts_with(name)).map(|r| r.requests as f64 / r.seconds)
+        results
+            .iter()
+            .filter(saturated)
+            .find(|r| r.name.starts_with(name))
+            .map(|r| r.requests as f64 / r.seconds)
     };
     if let (Some(sandbox), Some(prism)) = (rate("sandbox"), rate("Stoplight")) {
         println!("\nsandbox / Prism throughput: {:.1}x", sandbox / prism);

@@ -32,9 +32,6 @@ use crate::{
     state::{ApiError, overrides},
 };
 
-/// How many signed requests may pass before their replay memory is saved with the next one.
-const REPLAY_BATCH: usize = 4096;
-
 /// Every method on `/api/…` and `/authentication/api/…`.
 pub async fn dispatch(
     State(state): State<AppState>,
@@ -94,11 +91,6 @@ async fn signed_post(
                 elapsed_us: elapsed_us(started),
             };
             journal::record(core, &entry, now)?;
-            // Under heavy load the replay memory is also saved between the timer's flushes,
-            // so that no flush grows large enough to hold requests up.
-            if core.store().unsaved_nonces() >= REPLAY_BATCH {
-                core.store().flush_guards()?;
-            }
             tracing::info!(
                 tx_id = reply.tx_id.as_str(),
                 client_id = client_id.as_deref().unwrap_or("-"),

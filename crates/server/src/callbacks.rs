@@ -150,7 +150,10 @@ pub async fn tick_forever(platform: SharedPlatform) {
             }
         };
         platform.flush().await;
-        tokio::time::sleep(wait.max(Duration::from_millis(20))).await;
+        // A busy server saves sooner than the tick (see `Platform::save_due`).
+        let _ =
+            tokio::time::timeout(wait.max(Duration::from_millis(20)), platform.save_due.notified())
+                .await;
     }
 }
 

@@ -6,9 +6,9 @@
 //! lists the latest rows, newest first, up to [`KEEP`] per client.
 //!
 //! The latest rows of each client are kept in memory, which answers the listing; the table
-//! `journal` is an append-only copy for restarts. Rows are appended in batches: when
-//! [`BATCH`] are waiting, every second, and when the server stops, so a crash loses at most
-//! a second of rows. When the table holds well over what memory keeps, it is rewritten from
+//! `journal` is an append-only copy for restarts. Rows are appended by the platform's flush
+//! (every second, sooner when many are waiting, and when the server stops), so a crash loses
+//! at most a second of rows. When the table holds well over what memory keeps, it is rewritten from
 //! memory, which also drops rows beyond [`KEEP`].
 
 use std::{
@@ -33,9 +33,6 @@ use crate::{
 
 /// How many rows are kept per client.
 pub const KEEP: usize = Limit::MAX;
-
-/// How many waiting rows make the next call write them.
-pub const BATCH: usize = 1024;
 
 /// The table is rewritten when it holds more than this many rows beyond twice memory's.
 const TABLE_SLACK: usize = 65_536;
@@ -76,7 +73,7 @@ pub struct Journal {
     /// Each client's latest rows, oldest first.
     latest: HashMap<String, VecDeque<Arc<Entry>>>,
     /// Rows not in the table yet, oldest first (shared with `latest`).
-    pending: Vec<Arc<Entry>>,
+    pending: VecDeque<Arc<Entry>>,
     next_id: i64,
     table_rows: usize,
 }
@@ -117,6 +114,11 @@ impl Journal {
         })
     }
 
+    /// How many rows wait to be written.
+    pub fn pending(&self) -> usize {
+        self.pending.len()
+    }
+
     /// Forgets a client's rows (its table rows are deleted by the caller).
     pub fn forget(&mut self, client_id: &str) {
         self.latest.remove(client_id);
@@ -152,34 +154,33 @@ pub fn record(core: &mut Core, entry: &NewEntry<'_>, now_ms: u64) -> anyhow::Res
         elapsed_us: to_i64(entry.elapsed_us),
     });
     journal.next_id += 1;
-    journal.pending.push(Arc::clone(&row));
+    journal.pending.push_back(Arc::clone(&row));
     journal.keep(row);
-    if journal.pending.len() >= BATCH {
-        write_pending(core)?;
-    }
     Ok(())
 }
 
-/// Appends the waiting rows to the table (or rewrites it when it has grown well beyond what
-/// memory keeps); call it inside a transaction. The rows stay waiting if it fails.
-pub fn write_pending(core: &mut Core) -> anyhow::Result<()> {
+/// Appends up to `budget` waiting rows to the table, oldest first (or rewrites it when it
+/// has grown well beyond what memory keeps); call it inside a transaction. Answers whether
+/// no row is left waiting. The rows stay waiting if it fails.
+pub fn write_pending(core: &mut Core, budget: usize) -> anyhow::Result<bool> {
     let journal = &mut core.journal;
     if journal.pending.is_empty() {
-        return Ok(());
+        return Ok(true);
     }
     let conn = core.engine.store().conn();
     let kept: usize = journal.latest.values().map(VecDeque::len).sum();
-    let table_rows = if journal.table_rows > 2 * kept + TABLE_SLACK {
+    if journal.table_rows > 2 * kept + TABLE_SLACK {
         conn.execute("DELETE FROM journal", [])?;
         let mut all: Vec<&Entry> = journal.latest.values().flatten().map(|row| &**row).collect();
         all.sort_by_key(|row| row.id);
-        insert(conn, all.into_iter())?
-    } else {
-        journal.table_rows + insert(conn, journal.pending.iter().map(|row| &**row))?
-    };
-    journal.pending.clear();
-    journal.table_rows = table_rows;
-    Ok(())
+        journal.table_rows = insert(conn, all.into_iter())?;
+        journal.pending.clear();
+        return Ok(true);
+    }
+    let n = budget.min(journal.pending.len());
+    journal.table_rows += insert(conn, journal.pending.range(..n).map(|row| &**row))?;
+    journal.pending.drain(..n);
+    Ok(journal.pending.is_empty())
 }
 
 fn insert<'a>(conn: &Connection, rows: impl Iterator<Item = &'a Entry>) -> anyhow::Result<usize> {

@@ -35,7 +35,16 @@ pub struct Platform {
     checkpointer: Mutex<Checkpointer>,
     /// Woken when a call queued a delivery (see [`Core::queued`]).
     pub changed: Notify,
+    /// Woken when enough is waiting to be saved that the timer should not wait for its tick.
+    pub save_due: Notify,
 }
+
+/// How many rows one slice of [`Platform::flush`] writes while holding the lock: about a
+/// millisecond of SQLite's time, so that requests waiting meanwhile barely notice.
+const SLICE: usize = 256;
+
+/// How many rows waiting to be saved wake the timer before its tick.
+const SAVE_SOON: usize = 4096;
 
 /// What a call holds while it has the lock.
 #[derive(Debug)]
@@ -78,6 +87,7 @@ impl Platform {
             checkpointer,
             gate: Semaphore::new(1),
             changed: Notify::new(),
+            save_due: Notify::new(),
         })
     }
 
@@ -118,6 +128,9 @@ impl Platform {
                 if std::mem::take(&mut core.queued) {
                     self.changed.notify_one();
                 }
+                if core.store().unsaved_nonces().max(core.journal.pending()) >= SAVE_SOON {
+                    self.save_due.notify_one();
+                }
                 Ok(value)
             }
             Err(err) => {
@@ -128,8 +141,9 @@ impl Platform {
     }
 
     /// Saves what is written behind (the replay memory, see [`SqliteStore`], and the journal,
-    /// see [`journal::Journal`]), then checkpoints the WAL on a connection of its own, so that
-    /// calls go on meanwhile.
+    /// see [`journal::Journal`]) in slices of [`SLICE`] rows, each its own transaction, letting
+    /// requests take the lock between slices; then checkpoints the WAL on a connection of its
+    /// own, so that calls go on meanwhile.
     pub async fn flush(self: &Arc<Self>) {
         let this = Arc::clone(self);
         let permit = self.gate.acquire().await;
@@ -153,14 +167,31 @@ impl Platform {
     }
 
     fn flush_blocking(&self) -> anyhow::Result<()> {
+        while !self.save_slice()? {
+            // Let the requests that queued for the lock meanwhile go first.
+            std::thread::yield_now();
+        }
+        Ok(())
+    }
+
+    /// Saves one slice; answers whether nothing is left to save.
+    fn save_slice(&self) -> anyhow::Result<bool> {
         let mut core = self.lock();
         core.store().begin()?;
-        let written = core.store().flush_guards().and_then(|()| journal::write_pending(&mut core));
-        if let Err(err) = written {
-            core.store().rollback();
-            return Err(err);
+        let written = core.store().flush_guards(SLICE).and_then(|(rows, guards_done)| {
+            let journal_done = journal::write_pending(&mut core, SLICE.saturating_sub(rows))?;
+            Ok(guards_done && journal_done)
+        });
+        match written {
+            Ok(done) => {
+                core.store().finish()?;
+                Ok(done)
+            }
+            Err(err) => {
+                core.store().rollback();
+                Err(err)
+            }
         }
-        core.store().finish()
     }
 
     fn lock(&self) -> MutexGuard<'_, Core> {

@@ -29,14 +29,18 @@ pub struct ReplayMemory {
     saved_tails: HashMap<String, (String, u64)>,
     /// Rows in `replay_log`.
     log_rows: usize,
-    /// Requests that reached a guard since the last save.
+    /// Requests that reached a guard since the last complete save.
     unsaved: usize,
 }
 
 /// What a save wrote, to apply once its transaction commits.
 #[derive(Debug, Default)]
 pub struct Saved {
-    /// The clients whose changes it wrote.
+    /// Rows it appended to the log.
+    pub rows: usize,
+    /// Whether it wrote every change (a save has a budget of rows).
+    pub complete: bool,
+    /// The clients whose changes it wrote entirely.
     clean: Vec<String>,
     tails: HashMap<String, (String, u64)>,
     log_rows: usize,
@@ -83,7 +87,7 @@ impl ReplayMemory {
         self.guards.entry(client_id.to_owned()).or_default()
     }
 
-    /// How many requests reached a guard since the last committed save.
+    /// How many requests reached a guard since the last complete save.
     pub fn unsaved(&self) -> usize {
         self.unsaved
     }
@@ -95,35 +99,50 @@ impl ReplayMemory {
         self.saved_tails.remove(client_id);
     }
 
-    /// Writes what changed since the last save; call it inside a transaction and pass the
-    /// result to [`ReplayMemory::committed`] once that commits.
-    pub fn save(&self, conn: &Connection) -> rusqlite::Result<Saved> {
+    /// Writes what changed since the last save, oldest first, up to about `budget` rows of
+    /// the log; call it inside a transaction and pass the result to
+    /// [`ReplayMemory::committed`] once that commits. (When the log is due for a rewrite, the
+    /// rewrite ignores the budget.)
+    pub fn save(&self, conn: &Connection, budget: usize) -> rusqlite::Result<Saved> {
         let remembered: usize = self.guards.values().map(ReplayGuard::remembered_nonces).sum();
         if self.log_rows > 2 * remembered + LOG_SLACK {
             return self.rewrite(conn);
         }
-        let mut saved = Saved { log_rows: self.log_rows, ..Saved::default() };
+        let mut saved = Saved { log_rows: self.log_rows, complete: true, ..Saved::default() };
         let mut append = conn.prepare_cached(
             "INSERT INTO replay_log (client_id, nonce, timestamp_ms) VALUES (?1, ?2, ?3)",
         )?;
         for client_id in &self.dirty {
+            if saved.rows >= budget {
+                saved.complete = false;
+                break;
+            }
             let Some(guard) = self.guards.get(client_id) else { continue };
             let tail = self.saved_tails.get(client_id);
-            let added: Vec<(&str, u64)> = guard
+            let mut added: Vec<(&str, u64)> = guard
                 .remembered()
                 .rev()
                 .take_while(|&(nonce, at)| tail.is_none_or(|(n, t)| n != nonce || *t != at))
                 .collect();
-            for (nonce, at) in added.iter().rev() {
+            added.reverse();
+            let room = budget - saved.rows;
+            let all = added.len() <= room;
+            added.truncate(room);
+            for (nonce, at) in &added {
                 append.execute(params![client_id, nonce, to_i64(*at)])?;
             }
-            saved.log_rows += added.len();
-            saved.clean.push(client_id.clone());
+            saved.rows += added.len();
             save_clock(conn, client_id, guard)?;
-            if let Some((nonce, at)) = guard.remembered().next_back() {
+            if all {
+                saved.clean.push(client_id.clone());
+            } else {
+                saved.complete = false;
+            }
+            if let Some(&(nonce, at)) = added.last() {
                 saved.tails.insert(client_id.clone(), (nonce.to_owned(), at));
             }
         }
+        saved.log_rows += saved.rows;
         Ok(saved)
     }
 
@@ -134,7 +153,9 @@ impl ReplayMemory {
         }
         self.saved_tails.extend(saved.tails);
         self.log_rows = saved.log_rows;
-        self.unsaved = 0;
+        if saved.complete {
+            self.unsaved = 0;
+        }
     }
 
     /// Replaces the log with what the guards remember now.
@@ -143,10 +164,11 @@ impl ReplayMemory {
         let mut append = conn.prepare_cached(
             "INSERT INTO replay_log (client_id, nonce, timestamp_ms) VALUES (?1, ?2, ?3)",
         )?;
-        let mut saved = Saved::default();
+        let mut saved = Saved { complete: true, ..Saved::default() };
         for (client_id, guard) in &self.guards {
             for (nonce, at) in guard.remembered() {
                 append.execute(params![client_id, nonce, to_i64(at)])?;
+                saved.rows += 1;
                 saved.log_rows += 1;
             }
             save_clock(conn, client_id, guard)?;
@@ -175,4 +197,57 @@ fn latest_entries(logged: Vec<(String, u64)>) -> Vec<(String, u64)> {
         logged.into_iter().rev().filter(|(nonce, _)| seen.insert(nonce.clone())).collect();
     res.reverse();
     res
+}
+
+#[cfg(test)]
+mod tests {
+    use protocol::headers::{ReplayConfig, RequestHeaders, signed_headers, verify_request};
+
+    use super::*;
+
+    fn admit(memory: &mut ReplayMemory, client: &str, nonce: &str, at: u64) {
+        let pairs = signed_headers(client, "s", at, nonce, b"");
+        let headers = RequestHeaders::from_fn(|name| {
+            pairs.iter().find(|(it, _)| *it == name).map(|(_, v)| v.as_str())
+        });
+        let verified = verify_request(&headers, b"", |_| Some("s")).unwrap();
+        memory.guard_mut(client).admit(&verified, &ReplayConfig::default(), at).unwrap();
+    }
+
+    #[test]
+    fn saves_in_slices_add_up_to_the_whole_memory() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE replay_log (seq INTEGER PRIMARY KEY, client_id TEXT NOT NULL,
+                 nonce TEXT NOT NULL, timestamp_ms INTEGER NOT NULL);
+             CREATE TABLE replay_clocks (client_id TEXT PRIMARY KEY, last_timestamp_ms INTEGER);",
+        )
+        .unwrap();
+        let mut memory = ReplayMemory::default();
+        for round in 0..3u64 {
+            for i in 0..7u64 {
+                for client in ["a", "b", "c"] {
+                    let at = 1_000 + round * 100 + i;
+                    admit(&mut memory, client, &format!("n{round}-{i}"), at);
+                }
+            }
+            // Slices of 4 rows until the save is complete, each committed on its own.
+            let mut slices = 0;
+            loop {
+                let saved = memory.save(&conn, 4).unwrap();
+                assert!(saved.rows <= 4);
+                let complete = saved.complete;
+                memory.committed(saved);
+                slices += 1;
+                if complete {
+                    break;
+                }
+            }
+            assert!(slices >= 21 / 4, "21 new nonces need several slices of 4, not {slices}");
+            assert_eq!(memory.unsaved(), 0);
+            let back = ReplayMemory::load(&conn).unwrap();
+            assert_eq!(back.guards, memory.guards, "round {round}");
+            assert_eq!(back.log_rows, memory.log_rows);
+        }
+    }
 }

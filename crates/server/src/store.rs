@@ -118,8 +118,8 @@ DROP INDEX journal_client;
 /// request that only reads them (a getToken with an unknown code, a profile request) needs no
 /// SQL at all. Replay guards change on every signed request, so they live in memory
 /// ([`ReplayMemory`]) and are written behind: [`SqliteStore::flush_guards`] appends what
-/// changed, which the timer does every second, a busy server every few thousand requests,
-/// and the server when it stops. A crash loses at most that much replay memory. A nonce
+/// changed, in slices between which requests go on; the timer does it every second (sooner
+/// when a few thousand requests are waiting), and the server when it stops. A crash loses at most that much replay memory. A nonce
 /// admitted by a call that then fails stays spent: the guard is changed in place and not
 /// rolled back, which errs on the safe side. Apart from the request journal (see
 /// `journal`), nothing else is written behind.
@@ -257,12 +257,14 @@ impl SqliteStore {
         self.ceks.forget();
     }
 
-    /// Saves what changed in the replay memory since the last flush; call it inside a
-    /// transaction. What it saved is marked clean when that commits.
-    pub fn flush_guards(&self) -> anyhow::Result<()> {
-        let saved = self.replay.borrow().save(self.conn())?;
+    /// Saves what changed in the replay memory since the last flush, up to about `budget`
+    /// rows; call it inside a transaction. What it saved is marked clean when that commits.
+    /// Answers the rows written and whether that was everything.
+    pub fn flush_guards(&self, budget: usize) -> anyhow::Result<(usize, bool)> {
+        let saved = self.replay.borrow().save(self.conn(), budget)?;
+        let done = (saved.rows, saved.complete);
         self.saving.replace(Some(saved));
-        Ok(())
+        Ok(done)
     }
 
     /// How many requests reached the replay memory since it was last saved.
