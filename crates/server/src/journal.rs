@@ -136,8 +136,7 @@ impl Journal {
 
 /// Records a row for a registered client; requests of unknown clients are only logged.
 pub fn record(core: &mut Core, entry: &NewEntry<'_>, now_ms: u64) -> anyhow::Result<()> {
-    use protocol::engine::Store as _;
-    let Some(client_id) = entry.client_id.filter(|id| core.store().client(id).is_some()) else {
+    let Some(client_id) = entry.client_id.filter(|id| core.store().knows_client(id)) else {
         return Ok(());
     };
     let journal = &mut core.journal;

@@ -272,6 +272,14 @@ impl SqliteStore {
         self.replay.borrow().unsaved()
     }
 
+    /// Whether `client_id` is registered (like [`Store::client`], without a copy).
+    pub fn knows_client(&self, client_id: &str) -> bool {
+        if let Some(cached) = self.clients.borrow().get(client_id) {
+            return cached.is_some();
+        }
+        self.client(client_id).is_some()
+    }
+
     /// A setting of the `meta` table.
     pub fn meta(&self, key: &str) -> anyhow::Result<Option<String>> {
         let value = self
