@@ -18,10 +18,10 @@ use crate::{
     Error,
     catalogue::{self, EndpointId},
     engine::{
-        Client, Engine, Flow, Store, Task, TaskRequest, TaskStatus,
+        Call, Engine, Flow, Store, Task, TaskRequest, TaskStatus,
         api::{self, Handled},
         data_flows::business_record,
-        fault, ids,
+        ids,
         signing_flow::check_digest,
     },
     scenario::Scenario,
@@ -36,25 +36,21 @@ impl<S: Store> Engine<S> {
     /// `anonymous/eme/initiateRequest`.
     pub(crate) fn anonymous_eme(
         &mut self,
-        client: &Client,
+        call: Call<'_>,
         body: Value,
-        scenario: Option<Scenario>,
-        now_ms: u64,
         rng: &mut impl CryptoRng,
     ) -> Result<Handled, Error> {
         let req: AnonymousEmeRequest = api::parse(body)?;
         let request = TaskRequest::form_filling(req.form);
         let open = Anonymous { endpoint: EndpointId::AnonymousEme, business_id: req.business_id };
-        self.open_anonymous(client, open, request, scenario, now_ms, rng)
+        self.open_anonymous(call, open, request, rng)
     }
 
     /// `anonymous/signing/initiateRequest`.
     pub(crate) fn anonymous_signing(
         &mut self,
-        client: &Client,
+        call: Call<'_>,
         body: Value,
-        scenario: Option<Scenario>,
-        now_ms: u64,
         rng: &mut impl CryptoRng,
     ) -> Result<Handled, Error> {
         let req: AnonymousSigningRequest = api::parse(body)?;
@@ -62,16 +58,14 @@ impl<S: Store> Engine<S> {
         let request = TaskRequest::hash_signing(req.hash, req.info);
         let open =
             Anonymous { endpoint: EndpointId::AnonymousSigning, business_id: req.business_id };
-        self.open_anonymous(client, open, request, scenario, now_ms, rng)
+        self.open_anonymous(call, open, request, rng)
     }
 
     /// `anonymous/pdfsigning/initiateRequest`.
     pub(crate) fn anonymous_pdf_signing(
         &mut self,
-        client: &Client,
+        call: Call<'_>,
         body: Value,
-        scenario: Option<Scenario>,
-        now_ms: u64,
         rng: &mut impl CryptoRng,
     ) -> Result<Handled, Error> {
         let req: AnonymousPdfSigningRequest = api::parse(body)?;
@@ -79,18 +73,16 @@ impl<S: Store> Engine<S> {
         let request = TaskRequest::pdf_signing(req.pdf, req.info);
         let endpoint = EndpointId::AnonymousPdfSigning;
         let open = Anonymous { endpoint, business_id: req.business_id };
-        self.open_anonymous(client, open, request, scenario, now_ms, rng)
+        self.open_anonymous(call, open, request, rng)
     }
 
     /// `anonymous/{eme,signing,pdfsigning}/getResult`: the outcome of an approved anonymous
     /// request of `flow`, for the token its code was exchanged for.
     pub(crate) fn get_result(
         &mut self,
-        client: &Client,
+        call: Call<'_>,
         body: Value,
         flow: Flow,
-        scenario: Option<Scenario>,
-        now_ms: u64,
     ) -> Result<Handled, Error> {
         let req: ResultRequest = api::parse(body)?;
         let endpoint = match flow {
@@ -98,12 +90,11 @@ impl<S: Store> Engine<S> {
             Flow::PdfSigning => EndpointId::AnonymousPdfSigningResult,
             _ => EndpointId::AnonymousSigningResult,
         };
-        self.check_client_scope(client, endpoint, flow, scenario)?;
-        let token =
-            self.check_token(client, &req.access_token, &req.open_id, flow, scenario, now_ms)?;
+        check_client_scope(call, endpoint, flow)?;
+        let token = self.check_token(call, &req.access_token, &req.open_id, flow)?;
         let record = self
             .store
-            .business(&client.client_id, &req.business_id)
+            .business(&call.client.client_id, &req.business_id)
             .filter(|it| it.anonymous && it.flow == flow)
             .filter(|it| it.persona.as_deref() == Some(token.persona.as_str()))
             .ok_or(Error::NotFound)?;
@@ -111,35 +102,19 @@ impl<S: Store> Engine<S> {
         Ok(Handled { content: Some(Value::Object(result)), outbound: Vec::new() })
     }
 
-    /// Checks that the client was approved for the endpoint's scope (`D20012`).
-    fn check_client_scope(
-        &self,
-        client: &Client,
-        endpoint: EndpointId,
-        flow: Flow,
-        scenario: Option<Scenario>,
-    ) -> Result<(), Error> {
-        fault(scenario, Scenario::InsufficientScope, flow)?;
-        match catalogue::get(endpoint).scope {
-            Some(scope) => client.check_scope(scope),
-            None => Ok(()),
-        }
-    }
-
     /// Opens an anonymous request, waiting for its getQR page, and answers
     /// `{businessID, ticketID}`.
     fn open_anonymous(
         &mut self,
-        client: &Client,
+        call: Call<'_>,
         open: Anonymous,
         request: TaskRequest,
-        scenario: Option<Scenario>,
-        now_ms: u64,
         rng: &mut impl CryptoRng,
     ) -> Result<Handled, Error> {
         let flow = request.flow();
-        self.check_client_scope(client, open.endpoint, flow, scenario)?;
-        self.check_business_id_unused(client, &open.business_id, flow, scenario)?;
+        check_client_scope(call, open.endpoint, flow)?;
+        self.check_business_id_unused(call, &open.business_id, flow)?;
+        let Call { client, scenario, now_ms } = call;
         let task = Task {
             id: ids::hex32(rng),
             client_id: client.client_id.clone(),
@@ -163,6 +138,15 @@ impl<S: Store> Engine<S> {
         let outbound = self.settle_new(task, now_ms, rng)?;
         let content = serde_json::to_value(ticket).map_err(|_| Error::Internal)?;
         Ok(Handled { content: Some(content), outbound })
+    }
+}
+
+/// Checks that the client was approved for the endpoint's scope (`D20012`).
+fn check_client_scope(call: Call<'_>, endpoint: EndpointId, flow: Flow) -> Result<(), Error> {
+    call.fault(Scenario::InsufficientScope, flow)?;
+    match catalogue::get(endpoint).scope {
+        Some(scope) => call.client.check_scope(scope),
+        None => Ok(()),
     }
 }
 

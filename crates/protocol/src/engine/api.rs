@@ -18,8 +18,8 @@ use crate::{
     catalogue::{self, CheckOptions, EndpointId, Method},
     content::{self, ContentMode},
     engine::{
-        ApiReply, ApiRequest, Client, Engine, Flow, Outbound, Store, effective, fault, fresh_iv,
-        ids::tx_id,
+        ApiReply, ApiRequest, Call, Client, Engine, Flow, Outbound, Store, effective, fault,
+        fresh_iv, ids::tx_id,
     },
     headers,
     scenario::Scenario,
@@ -97,7 +97,8 @@ impl<S: Store> Engine<S> {
         check_fields(id, &body)?;
         // The platform would fail to seal the answer; failing first leaves no trace behind.
         fault(scenario, Scenario::EncryptFail, Flow::Login)?;
-        let handled = self.dispatch(id, &client, body, scenario, now_ms, rng)?;
+        let call = Call { client: &client, scenario, now_ms };
+        let handled = self.dispatch(id, call, body, rng)?;
         let Some(content) = handled.content else {
             return Ok((None, handled.outbound));
         };
@@ -136,39 +137,27 @@ impl<S: Store> Engine<S> {
     fn dispatch(
         &mut self,
         id: EndpointId,
-        client: &Client,
+        call: Call<'_>,
         body: Value,
-        scenario: Option<Scenario>,
-        now_ms: u64,
         rng: &mut impl CryptoRng,
     ) -> Result<Handled, Error> {
         match id {
             EndpointId::GetToken => {
-                let content = self.get_token(client, body, scenario, now_ms, rng)?;
+                let content = self.get_token(call, body, rng)?;
                 Ok(Handled { content: Some(content), outbound: Vec::new() })
             }
-            EndpointId::Profile => self.profile(client, body, scenario, now_ms, rng),
-            EndpointId::Eme => self.eme(client, body, scenario, now_ms, rng),
-            EndpointId::Stepup => self.stepup(client, body, scenario, now_ms, rng),
-            EndpointId::Signing => self.signing(client, body, scenario, now_ms, rng),
-            EndpointId::PdfSigning => self.pdf_signing(client, body, scenario, now_ms, rng),
-            EndpointId::SigningAck => self.ack_result(client, body, scenario),
-            EndpointId::AnonymousEme => self.anonymous_eme(client, body, scenario, now_ms, rng),
-            EndpointId::AnonymousSigning => {
-                self.anonymous_signing(client, body, scenario, now_ms, rng)
-            }
-            EndpointId::AnonymousPdfSigning => {
-                self.anonymous_pdf_signing(client, body, scenario, now_ms, rng)
-            }
-            EndpointId::AnonymousEmeResult => {
-                self.get_result(client, body, Flow::FormFilling, scenario, now_ms)
-            }
-            EndpointId::AnonymousSigningResult => {
-                self.get_result(client, body, Flow::Signing, scenario, now_ms)
-            }
-            EndpointId::AnonymousPdfSigningResult => {
-                self.get_result(client, body, Flow::PdfSigning, scenario, now_ms)
-            }
+            EndpointId::Profile => self.profile(call, body, rng),
+            EndpointId::Eme => self.eme(call, body, rng),
+            EndpointId::Stepup => self.stepup(call, body, rng),
+            EndpointId::Signing => self.signing(call, body, rng),
+            EndpointId::PdfSigning => self.pdf_signing(call, body, rng),
+            EndpointId::SigningAck => self.ack_result(call, body),
+            EndpointId::AnonymousEme => self.anonymous_eme(call, body, rng),
+            EndpointId::AnonymousSigning => self.anonymous_signing(call, body, rng),
+            EndpointId::AnonymousPdfSigning => self.anonymous_pdf_signing(call, body, rng),
+            EndpointId::AnonymousEmeResult => self.get_result(call, body, Flow::FormFilling),
+            EndpointId::AnonymousSigningResult => self.get_result(call, body, Flow::Signing),
+            EndpointId::AnonymousPdfSigningResult => self.get_result(call, body, Flow::PdfSigning),
             _ => Err(Error::NotFound),
         }
     }

@@ -18,10 +18,10 @@ use crate::{
     Error,
     catalogue::{self, EndpointId},
     engine::{
-        AccessToken, BusinessRecord, Client, Engine, Flow, Persona, Store, Task, TaskRequest,
+        AccessToken, BusinessRecord, Call, Engine, Flow, Persona, Store, Task, TaskRequest,
         TaskStatus,
         api::{self, Handled},
-        fault, ids, personas,
+        ids, personas,
         signing_flow::check_signer,
     },
     scenario::Scenario,
@@ -33,81 +33,70 @@ impl<S: Store> Engine<S> {
     /// `account/auth/profile/initiateRequest`.
     pub(crate) fn profile(
         &mut self,
-        client: &Client,
+        call: Call<'_>,
         body: Value,
-        scenario: Option<Scenario>,
-        now_ms: u64,
         rng: &mut impl CryptoRng,
     ) -> Result<Handled, Error> {
         let req: ProfileRequest = api::parse(body)?;
         let request = TaskRequest::Profile { fields: req.profile_fields };
-        self.initiate(client, EndpointId::Profile, &req.logged_in, request, scenario, now_ms, rng)
+        self.initiate(call, EndpointId::Profile, &req.logged_in, request, rng)
     }
 
     /// `account/eme/initiateRequest` (and its `account/auth/eme` alias).
     pub(crate) fn eme(
         &mut self,
-        client: &Client,
+        call: Call<'_>,
         body: Value,
-        scenario: Option<Scenario>,
-        now_ms: u64,
         rng: &mut impl CryptoRng,
     ) -> Result<Handled, Error> {
         let req: EmeRequest = api::parse(body)?;
         let request = TaskRequest::form_filling(req.form);
-        self.initiate(client, EndpointId::Eme, &req.logged_in, request, scenario, now_ms, rng)
+        self.initiate(call, EndpointId::Eme, &req.logged_in, request, rng)
     }
 
     /// `account/stepup/initiateRequest`.
     pub(crate) fn stepup(
         &mut self,
-        client: &Client,
+        call: Call<'_>,
         body: Value,
-        scenario: Option<Scenario>,
-        now_ms: u64,
         rng: &mut impl CryptoRng,
     ) -> Result<Handled, Error> {
         let req: StepupRequest = api::parse(body)?;
         let request = TaskRequest::Reauth;
-        self.initiate(client, EndpointId::Stepup, &req.logged_in, request, scenario, now_ms, rng)
+        self.initiate(call, EndpointId::Stepup, &req.logged_in, request, rng)
     }
 
     /// Opens a logged-in request to `endpoint` that asks the user for `request`: the checks
     /// every logged-in request passes, then the signer rules for a signing request, then the
     /// app task.
-    #[allow(clippy::too_many_arguments)]
     pub(crate) fn initiate(
         &mut self,
-        client: &Client,
+        call: Call<'_>,
         endpoint: EndpointId,
         req: &LoggedIn,
         request: TaskRequest,
-        scenario: Option<Scenario>,
-        now_ms: u64,
         rng: &mut impl CryptoRng,
     ) -> Result<Handled, Error> {
-        let token =
-            self.admit_logged_in(client, endpoint, req, request.flow(), scenario, now_ms)?;
+        let token = self.admit_logged_in(call, endpoint, req, request.flow())?;
         if let TaskRequest::Signing(signing) | TaskRequest::PdfSigning(signing) = &request {
-            check_signer(personas::find(&token.persona)?, signing.hkic_hash.as_deref(), scenario)?;
+            let persona = personas::find(&token.persona)?;
+            check_signer(persona, signing.hkic_hash.as_deref(), call.scenario)?;
         }
-        self.open_task(client, req, &token, request, scenario, now_ms, rng)
+        self.open_task(call, req, &token, request, rng)
     }
 
     /// The checks every logged-in request to `endpoint` passes, in order; returns the
     /// caller's token.
     fn admit_logged_in(
         &self,
-        client: &Client,
+        call: Call<'_>,
         endpoint: EndpointId,
         req: &LoggedIn,
         flow: Flow,
-        scenario: Option<Scenario>,
-        now_ms: u64,
     ) -> Result<AccessToken, Error> {
-        let token =
-            self.check_token(client, &req.access_token, &req.open_id, flow, scenario, now_ms)?;
-        fault(scenario, Scenario::InsufficientScope, flow)?;
+        let token = self.check_token(call, &req.access_token, &req.open_id, flow)?;
+        call.fault(Scenario::InsufficientScope, flow)?;
+        let client = call.client;
         if let Some(scope) = catalogue::get(endpoint).scope {
             client.check_scope(scope)?;
             if !token.scopes.contains(scope) {
@@ -115,7 +104,7 @@ impl<S: Store> Engine<S> {
             }
         }
         client.check_redirect_uri(&req.redirect_uri)?;
-        self.check_business_id_unused(client, &req.business_id, flow, scenario)?;
+        self.check_business_id_unused(call, &req.business_id, flow)?;
         Ok(token)
     }
 
@@ -123,20 +112,18 @@ impl<S: Store> Engine<S> {
     /// the token's (`D20010`).
     pub(crate) fn check_token(
         &self,
-        client: &Client,
+        call: Call<'_>,
         access_token: &str,
         open_id: &str,
         flow: Flow,
-        scenario: Option<Scenario>,
-        now_ms: u64,
     ) -> Result<AccessToken, Error> {
-        fault(scenario, Scenario::TokenExpired, flow)?;
+        call.fault(Scenario::TokenExpired, flow)?;
         let token = self
             .store
             .access_token(access_token)
-            .filter(|it| it.client_id == client.client_id && now_ms < it.expires_ms)
+            .filter(|it| it.client_id == call.client.client_id && call.now_ms < it.expires_ms)
             .ok_or(Error::AccessTokenInvalid)?;
-        fault(scenario, Scenario::UnknownOpenId, flow)?;
+        call.fault(Scenario::UnknownOpenId, flow)?;
         if !same_open_id(&token.open_id, open_id) {
             return Err(Error::OpenIdNotExist);
         }
@@ -146,30 +133,27 @@ impl<S: Store> Engine<S> {
     /// Checks that the client has not used `business_id` before (`D20011`).
     pub(crate) fn check_business_id_unused(
         &self,
-        client: &Client,
+        call: Call<'_>,
         business_id: &str,
         flow: Flow,
-        scenario: Option<Scenario>,
     ) -> Result<(), Error> {
-        fault(scenario, Scenario::DuplicateBusinessId, flow)?;
-        if self.store.business(&client.client_id, business_id).is_some() {
+        call.fault(Scenario::DuplicateBusinessId, flow)?;
+        if self.store.business(&call.client.client_id, business_id).is_some() {
             return Err(Error::DuplicatedBusinessId);
         }
         Ok(())
     }
 
     /// Opens the app task of a logged-in request and answers `{authByQR, ticketID}`.
-    #[allow(clippy::too_many_arguments)]
     fn open_task(
         &mut self,
-        client: &Client,
+        call: Call<'_>,
         req: &LoggedIn,
         token: &AccessToken,
         request: TaskRequest,
-        scenario: Option<Scenario>,
-        now_ms: u64,
         rng: &mut impl CryptoRng,
     ) -> Result<Handled, Error> {
+        let Call { client, scenario, now_ms } = call;
         let task = Task {
             id: ids::hex32(rng),
             client_id: client.client_id.clone(),

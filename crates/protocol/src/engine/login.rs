@@ -13,7 +13,7 @@ use serde_json::Value;
 use crate::{
     Error,
     engine::{
-        AccessToken, AuthCode, Client, Engine, Flow, Store, Task, TaskRequest, api, fault, ids,
+        AccessToken, AuthCode, Call, Client, Engine, Flow, Store, Task, TaskRequest, api, ids,
         personas,
     },
     pki,
@@ -52,14 +52,13 @@ impl<S: Store> Engine<S> {
     /// getToken: exchanges a single-use authorisation code for an access token.
     pub(crate) fn get_token(
         &mut self,
-        client: &Client,
+        call: Call<'_>,
         body: Value,
-        scenario: Option<Scenario>,
-        now_ms: u64,
         rng: &mut impl CryptoRng,
     ) -> Result<Value, Error> {
         let req: TokenRequest = api::parse(body)?;
-        fault(scenario, Scenario::ExpiredAuthCode, Flow::Login)?;
+        call.fault(Scenario::ExpiredAuthCode, Flow::Login)?;
+        let Call { client, now_ms, .. } = call;
         let code = self.store.take_auth_code(&req.code).ok_or(Error::AuthCodeInvalid)?;
         if code.client_id != client.client_id || now_ms >= code.expires_ms {
             return Err(Error::AuthCodeInvalid);

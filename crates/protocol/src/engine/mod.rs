@@ -272,6 +272,22 @@ fn fresh_iv(rng: &mut impl CryptoRng) -> [u8; crate::content::IV_LEN] {
     iv
 }
 
+/// What every signed endpoint is called with: the signing client, the fault scenario in
+/// force and the clock.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Call<'a> {
+    pub client: &'a Client,
+    pub scenario: Option<Scenario>,
+    pub now_ms: u64,
+}
+
+impl Call<'_> {
+    /// Fails with the scenario's error when the scenario in force is `which`.
+    pub fn fault(self, which: Scenario, flow: Flow) -> Result<(), Error> {
+        fault(self.scenario, which, flow)
+    }
+}
+
 /// The scenario in force: the request's, else the client's default.
 fn effective(requested: Option<Scenario>, client: &Client) -> Option<Scenario> {
     requested.or(client.settings.scenario)

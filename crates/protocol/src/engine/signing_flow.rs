@@ -17,7 +17,7 @@ use crate::{
     Error,
     catalogue::EndpointId,
     engine::{
-        Client, Engine, Flow, Persona, SigningRequest as TaskSigning, Store, Task, TaskRequest,
+        Call, Engine, Flow, Persona, SigningRequest as TaskSigning, Store, Task, TaskRequest,
         api::{self, Handled},
         fault,
         outcome::Released,
@@ -32,47 +32,38 @@ impl<S: Store> Engine<S> {
     /// `account/signing/initiateRequest`.
     pub(crate) fn signing(
         &mut self,
-        client: &Client,
+        call: Call<'_>,
         body: Value,
-        scenario: Option<Scenario>,
-        now_ms: u64,
         rng: &mut impl CryptoRng,
     ) -> Result<Handled, Error> {
         let req: SigningRequest = api::parse(body)?;
         check_digest("hashCode", &req.hash.hash_code, req.hash.sig_algo)?;
         let request = TaskRequest::hash_signing(req.hash, req.info);
-        self.initiate(client, EndpointId::Signing, &req.logged_in, request, scenario, now_ms, rng)
+        self.initiate(call, EndpointId::Signing, &req.logged_in, request, rng)
     }
 
     /// `account/pdfsigning/initiateRequest`.
     pub(crate) fn pdf_signing(
         &mut self,
-        client: &Client,
+        call: Call<'_>,
         body: Value,
-        scenario: Option<Scenario>,
-        now_ms: u64,
         rng: &mut impl CryptoRng,
     ) -> Result<Handled, Error> {
         let req: PdfSigningRequest = api::parse(body)?;
         check_digest("docDigest", &req.pdf.doc_digest, Some(SigAlgo::NoneWithRsa))?;
         let request = TaskRequest::pdf_signing(req.pdf, req.info);
         let endpoint = EndpointId::PdfSigning;
-        self.initiate(client, endpoint, &req.logged_in, request, scenario, now_ms, rng)
+        self.initiate(call, endpoint, &req.logged_in, request, rng)
     }
 
     /// `account/signing/ackResult`: records the e-service's verdict on a signing outcome,
     /// once.
-    pub(crate) fn ack_result(
-        &mut self,
-        client: &Client,
-        body: Value,
-        scenario: Option<Scenario>,
-    ) -> Result<Handled, Error> {
+    pub(crate) fn ack_result(&mut self, call: Call<'_>, body: Value) -> Result<Handled, Error> {
         let req: SigningAck = api::parse(body)?;
-        fault(scenario, Scenario::AckFailed, Flow::Signing)?;
+        call.fault(Scenario::AckFailed, Flow::Signing)?;
         let mut record = self
             .store
-            .business(&client.client_id, &req.business_id)
+            .business(&call.client.client_id, &req.business_id)
             .filter(|it| it.flow.is_signing() && it.code.is_some() && it.ack.is_none())
             .ok_or(Error::SigningAckFailed)?;
         record.ack = Some(req.signing_result);
