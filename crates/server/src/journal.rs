@@ -12,7 +12,8 @@
 //! memory, which also drops rows beyond [`KEEP`].
 
 use std::{
-    collections::{HashMap, VecDeque},
+    collections::{HashMap, HashSet, VecDeque},
+    ops::Deref,
     sync::Arc,
 };
 
@@ -22,7 +23,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use rusqlite::{Connection, params};
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
 use crate::{
     AppState,
@@ -42,16 +43,40 @@ const TABLE_SLACK: usize = 65_536;
 #[serde(rename_all = "camelCase")]
 pub struct Entry {
     pub id: i64,
-    pub client_id: String,
+    pub client_id: Word,
     pub at_ms: i64,
-    pub method: String,
-    pub path: String,
+    pub method: Word,
+    pub path: Word,
     pub status: u16,
-    pub code: Option<String>,
+    pub code: Option<Word>,
     #[serde(rename = "txID")]
     pub tx_id: Option<String>,
-    pub scenario: Option<String>,
+    pub scenario: Option<Word>,
     pub elapsed_us: i64,
+}
+
+/// A text that many rows repeat (a client, a path, a code), stored once: rows share it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Word(Arc<str>);
+
+impl Deref for Word {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<str> for Word {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Serialize for Word {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
 }
 
 /// What a journal row records, before it has an id.
@@ -71,7 +96,9 @@ pub struct NewEntry<'a> {
 #[derive(Debug, Default)]
 pub struct Journal {
     /// Each client's latest rows, oldest first.
-    latest: HashMap<String, VecDeque<Arc<Entry>>>,
+    latest: HashMap<Word, VecDeque<Arc<Entry>>>,
+    /// Every [`Word`] the rows use.
+    words: HashSet<Arc<str>>,
     /// Rows not in the table yet, oldest first (shared with `latest`).
     pending: VecDeque<Arc<Entry>>,
     next_id: i64,
@@ -88,16 +115,21 @@ impl Journal {
         )?;
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
+            let mut word = |idx: usize| -> rusqlite::Result<Option<Word>> {
+                Ok(row.get::<_, Option<String>>(idx)?.map(|text| journal.word(&text)))
+            };
+            let (client_id, method, path) = (word(1)?, word(3)?, word(4)?);
+            let (code, scenario) = (word(6)?, word(8)?);
             let entry = Entry {
                 id: row.get(0)?,
-                client_id: row.get(1)?,
+                client_id: client_id.unwrap_or_else(|| journal.word("")),
                 at_ms: row.get(2)?,
-                method: row.get(3)?,
-                path: row.get(4)?,
+                method: method.unwrap_or_else(|| journal.word("")),
+                path: path.unwrap_or_else(|| journal.word("")),
                 status: row.get(5)?,
-                code: row.get(6)?,
+                code,
                 tx_id: row.get(7)?,
-                scenario: row.get(8)?,
+                scenario,
                 elapsed_us: row.get(9)?,
             };
             journal.next_id = journal.next_id.max(entry.id + 1);
@@ -122,7 +154,17 @@ impl Journal {
     /// Forgets a client's rows (its table rows are deleted by the caller).
     pub fn forget(&mut self, client_id: &str) {
         self.latest.remove(client_id);
-        self.pending.retain(|row| row.client_id != client_id);
+        self.pending.retain(|row| &*row.client_id != client_id);
+    }
+
+    /// The shared copy of `text`.
+    fn word(&mut self, text: &str) -> Word {
+        if let Some(word) = self.words.get(text) {
+            return Word(Arc::clone(word));
+        }
+        let word: Arc<str> = Arc::from(text);
+        self.words.insert(Arc::clone(&word));
+        Word(word)
     }
 
     fn keep(&mut self, entry: Arc<Entry>) {
@@ -142,14 +184,14 @@ pub fn record(core: &mut Core, entry: &NewEntry<'_>, now_ms: u64) -> anyhow::Res
     let journal = &mut core.journal;
     let row = Arc::new(Entry {
         id: journal.next_id,
-        client_id: client_id.to_owned(),
+        client_id: journal.word(client_id),
         at_ms: to_i64(now_ms),
-        method: entry.method.to_owned(),
-        path: entry.path.to_owned(),
+        method: journal.word(entry.method),
+        path: journal.word(entry.path),
         status: entry.status,
-        code: entry.code.map(str::to_owned),
+        code: entry.code.map(|it| journal.word(it)),
         tx_id: entry.tx_id.map(str::to_owned),
-        scenario: entry.scenario.map(str::to_owned),
+        scenario: entry.scenario.map(|it| journal.word(it)),
         elapsed_us: to_i64(entry.elapsed_us),
     });
     journal.next_id += 1;
@@ -191,14 +233,14 @@ fn insert<'a>(conn: &Connection, rows: impl Iterator<Item = &'a Entry>) -> anyho
     for row in rows {
         stmt.execute(params![
             row.id,
-            row.client_id,
+            &*row.client_id,
             row.at_ms,
-            row.method,
-            row.path,
+            &*row.method,
+            &*row.path,
             row.status,
-            row.code,
+            row.code.as_deref(),
             row.tx_id,
-            row.scenario,
+            row.scenario.as_deref(),
             row.elapsed_us,
         ])?;
         n += 1;
