@@ -139,7 +139,9 @@ async fn run(root: &Path, bin_dir: &Path, plan: &Plan) -> anyhow::Result<()> {
         let expect = Some(&b"D40004"[..]);
         let name = "sandbox (signed getToken)";
         for pace in [Pace::Saturate, Pace::Rate(plan.rate)] {
-            results.push(load(name, &base, &clients, expect, duration, pace, pid).await?);
+            let clients = clients.clone();
+            let run = Run { name, base: base.clone(), clients, expect, duration, pace, pid };
+            results.push(load(run).await?);
         }
     }
     stop(&mut sandbox);
@@ -167,7 +169,9 @@ async fn hello(client: &HttpClient, plan: &Plan) -> anyhow::Result<Vec<Outcome>>
     let mut outcomes = Vec::new();
     for pace in [Pace::Saturate, Pace::Rate(plan.rate)] {
         let name = "bare axum handler";
-        outcomes.push(load(name, &base, &unsigned, None, plan.duration, pace, hello.id()).await?);
+        let (clients, duration, pid) = (unsigned.clone(), plan.duration, hello.id());
+        let run = Run { name, base: base.clone(), clients, expect: None, duration, pace, pid };
+        outcomes.push(load(run).await?);
     }
     stop(&mut hello);
     Ok(outcomes)
@@ -187,7 +191,8 @@ async fn prism(
             let expect = Some(&b"\"txID\""[..]);
             let pid = prism.id();
             let name = "Stoplight Prism mock";
-            match load(name, &base, clients, expect, duration, Pace::Saturate, pid).await {
+            let (clients, pace) = (clients.to_vec(), Pace::Saturate);
+            match load(Run { name, base, clients, expect, duration, pace, pid }).await {
                 Ok(outcome) => results.push(outcome),
                 Err(err) => println!("Prism run failed: {err:#}"),
             }
@@ -197,42 +202,41 @@ async fn prism(
     }
 }
 
-/// Sends requests from `clients.len()` connections for `duration` at `pace`; an answer
-/// counts when it is a success whose body contains `expect`, if given.
+/// One load run against one target.
+#[derive(Debug, Clone)]
+struct Run {
+    name: &'static str,
+    base: String,
+    /// One per connection: the (clientID, secret) that signs its requests, if any.
+    clients: Vec<Option<Arc<(String, String)>>>,
+    /// What an answer's body must contain to count as a success.
+    expect: Option<&'static [u8]>,
+    duration: Duration,
+    pace: Pace,
+    /// The target's process, for its peak memory.
+    pid: u32,
+}
+
+/// Sends requests from `run.clients.len()` connections for `run.duration` at `run.pace`; an
+/// answer counts when it is a success whose body contains `run.expect`, if given.
 ///
 /// A paced run needs little of the generator, so it runs on one thread of its own, leaving
 /// the other core to the target; a saturating one uses the whole runtime, as wrk uses one
 /// thread per core.
-async fn load(
-    name: &'static str,
-    base: &str,
-    clients: &[Option<Arc<(String, String)>>],
-    expect: Option<&'static [u8]>,
-    duration: Duration,
-    pace: Pace,
-    pid: u32,
-) -> anyhow::Result<Outcome> {
-    if let Pace::Saturate = pace {
-        return Ok(drive(name, base, clients, expect, duration, pace, pid).await);
+async fn load(run: Run) -> anyhow::Result<Outcome> {
+    if let Pace::Saturate = run.pace {
+        return Ok(drive(run).await);
     }
-    let (base, clients) = (base.to_owned(), clients.to_vec());
     let paced = tokio::task::spawn_blocking(move || {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-        anyhow::Ok(runtime.block_on(drive(name, &base, &clients, expect, duration, pace, pid)))
+        anyhow::Ok(runtime.block_on(drive(run)))
     });
     paced.await?
 }
 
 /// [`load`] on the current runtime.
-async fn drive(
-    name: &'static str,
-    base: &str,
-    clients: &[Option<Arc<(String, String)>>],
-    expect: Option<&'static [u8]>,
-    duration: Duration,
-    pace: Pace,
-    pid: u32,
-) -> Outcome {
+async fn drive(run: Run) -> Outcome {
+    let Run { name, base, clients, expect, duration, pace, pid } = run;
     let host = base.trim_start_matches("http://").to_owned();
     let started = Instant::now();
     let deadline = started + duration;
