@@ -394,38 +394,14 @@ fn report(results: &[Outcome], connections: usize) {
     println!(
         "\n{connections} connections, each sending as soon as its answer arrives (closed loop), one load generator on the same machine\n"
     );
-    println!("| target | requests | errors | req/s | p50 ms | p99 ms | peak memory MiB |");
-    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
-    for it in results.iter().filter(saturated) {
-        println!(
-            "| {} | {} | {} | {:.0} | {:.2} | {:.2} | {} |",
-            it.name,
-            it.requests,
-            it.errors,
-            it.requests as f64 / it.seconds,
-            it.p50_us as f64 / 1000.0,
-            it.p99_us as f64 / 1000.0,
-            it.peak_kib.map_or("?".to_owned(), |k| format!("{:.1}", k as f64 / 1024.0)),
-        );
-    }
+    table(results.iter().filter(saturated), true);
     let paced: Vec<&Outcome> = results.iter().filter(|it| !saturated(it)).collect();
     if let Some(Pace::Rate(rate)) = paced.first().map(|it| it.pace) {
         println!(
             "\n{connections} connections sending {rate:.0} req/s in all (open loop, latency from the intended send time when behind)\n"
         );
-        println!("| target | requests | errors | req/s | p50 ms | p99 ms |");
-        println!("| --- | ---: | ---: | ---: | ---: | ---: |");
-        for it in paced {
-            println!(
-                "| {} | {} | {} | {:.0} | {:.2} | {:.2} |",
-                it.name,
-                it.requests,
-                it.errors,
-                it.requests as f64 / it.seconds,
-                it.p50_us as f64 / 1000.0,
-                it.p99_us as f64 / 1000.0,
-            );
-        }
+        // Peak memory is the process's high-water mark, set by the saturating run.
+        table(paced.into_iter(), false);
     }
     let rate = |name: &str| {
         results
@@ -436,6 +412,29 @@ fn report(results: &[Outcome], connections: usize) {
     };
     if let (Some(sandbox), Some(prism)) = (rate("sandbox"), rate("Stoplight")) {
         println!("\nsandbox / Prism throughput: {:.1}x", sandbox / prism);
+    }
+}
+
+/// Prints `outcomes` as a markdown table, with their peak memory if `peak`.
+fn table<'a>(outcomes: impl Iterator<Item = &'a Outcome>, peak: bool) {
+    let (head, rule) = if peak { (" peak memory MiB |", " ---: |") } else { ("", "") };
+    println!("| target | requests | errors | req/s | p50 ms | p99 ms |{head}");
+    println!("| --- | ---: | ---: | ---: | ---: | ---: |{rule}");
+    for it in outcomes {
+        let peak_mib = match (peak, it.peak_kib) {
+            (false, _) => String::new(),
+            (true, Some(kib)) => format!(" {:.1} |", kib as f64 / 1024.0),
+            (true, None) => " ? |".to_owned(),
+        };
+        println!(
+            "| {} | {} | {} | {:.0} | {:.2} | {:.2} |{peak_mib}",
+            it.name,
+            it.requests,
+            it.errors,
+            it.requests as f64 / it.seconds,
+            it.p50_us as f64 / 1000.0,
+            it.p99_us as f64 / 1000.0,
+        );
     }
 }
 
