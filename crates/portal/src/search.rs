@@ -2,8 +2,20 @@
 //!
 //! The search engine (`/search/search_wasm.js` and its WASM, built from `crates/search-wasm`) and
 //! the index (`/search/index.bin`) are loaded on the first focus or keystroke, not before: a page
-//! that never searches downloads no search bytes. The loader below runs once; later calls get
-//! the same module.
+//! that never searches downloads no search bytes. The loader (`search.js`) runs once; later
+//! calls get the same module. `cargo xtask search-vs-pagefind` serves the same file to its
+//! harness, so the benchmark loads and warms the engine exactly as the portal does.
+//!
+//! The warm-up: the browser compiles WASM lazily, each function the first time it runs, and
+//! compiles the hot ones again, optimised, in the background while they keep running; until then
+//! a query can take ten times as long. So once the index is open, the loader runs the engine's
+//! own warm-up queries (`warm_up(step)` in `crates/search-wasm`: phrases in both languages typed
+//! keystroke by keystroke, through prefixes, typos, CJK and snippets) at idle time, in slices of
+//! at most 8 ms (`requestIdleCallback`, or a timer where it is missing), so a keystroke never
+//! waits long behind them. Two passes: the first compiles what queries need, the second gets the
+//! hottest functions optimised (the biggest of those compilations take a core for 100-200 ms, in
+//! the background). More passes buy little: a Chromium trace shows the browser optimising a
+//! trickle of colder functions (some 40 per thousand queries) however long the warm-up runs.
 
 use std::time::Duration;
 
@@ -19,31 +31,7 @@ use crate::{
     slides::typing,
 };
 
-#[wasm_bindgen(inline_js = r#"
-let loading;
-export function loadSearch() {
-  loading ??= Promise.all([
-    import("/search/search_wasm.js").then(async (m) => {
-      await m.default({ module_or_path: "/search/search_wasm_bg.wasm" });
-      return m;
-    }),
-    fetch("/search/index.bin").then((r) => {
-      if (!r.ok) throw new Error(`/search/index.bin: HTTP ${r.status}`);
-      return r.arrayBuffer();
-    }),
-  ]).then(([m, blob]) => {
-    m.init(new Uint8Array(blob));
-    return m;
-  }).catch((e) => {
-    loading = undefined;
-    throw e;
-  });
-  return loading;
-}
-export function runSearch(m, query, lang, limit) {
-  return m.search(query, lang, "", limit);
-}
-"#)]
+#[wasm_bindgen(module = "/src/search.js")]
 extern "C" {
     #[wasm_bindgen(js_name = loadSearch)]
     fn load_search() -> js_sys::Promise;

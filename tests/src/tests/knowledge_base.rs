@@ -279,6 +279,21 @@ async fn language_choice_survives_a_reload() -> anyhow::Result<()> {
     sandbox.stop().await
 }
 
+/// The portal's search loader (`crates/portal/src/search.js`, a wasm-bindgen snippet that every
+/// page imports, holding no search bytes): the same module instance the page uses, then `js` run
+/// with it as `loader`; resolves to what `js` returns.
+fn with_loader(js: &str) -> String {
+    format!(
+        "const url = performance.getEntriesByType('resource').map(e => e.name)
+            .find(n => new URL(n).pathname.startsWith('/snippets/') && n.endsWith('/src/search.js'));
+        if (!url) return 'no loader';
+        return import(url).then(async (loader) => {{ {js} }});"
+    )
+}
+
+/// A page that does not search loads no search bytes and warms nothing up; the first keystroke
+/// loads the engine and the index once, and the warm-up then runs (after the index opened: it
+/// starts from there) without fetching anything; results still come with highlights after it.
 #[tokio::test]
 async fn home_loads_no_search_bytes_until_the_reader_searches() -> anyhow::Result<()> {
     let sandbox = Sandbox::start().await?;
@@ -300,6 +315,9 @@ async fn home_loads_no_search_bytes_until_the_reader_searches() -> anyhow::Resul
                 !paths.iter().any(|p| p.starts_with("/search/")),
                 "the home page loaded search files before anyone searched: {paths:?}"
             );
+            let warming =
+                c.execute(&with_loader("return String(loader.searchWarmedUp());"), vec![]).await?;
+            ensure!(warming == "undefined", "a warm-up before anyone searched: {warming}");
 
             // The first keystroke brings the engine and the index, once.
             c.find(Locator::Id("search")).await?.send_keys("sig").await?;
@@ -311,11 +329,34 @@ async fn home_loads_no_search_bytes_until_the_reader_searches() -> anyhow::Resul
             wait_until(&c, "results", RESULTS, |v| v.as_array().is_some_and(|a| !a.is_empty())).await?;
             c.find(Locator::Id("search")).await?.send_keys("nature").await?;
             tokio::time::sleep(Duration::from_millis(500)).await;
+
+            // The warm-up ran its passes at idle time (each took some time in the engine).
+            let passes =
+                c.execute(&with_loader("return await loader.searchWarmedUp();"), vec![]).await?;
+            let passes: Vec<f64> = serde_json::from_value(passes.clone())
+                .map_err(|e| anyhow::anyhow!("the warm-up answered {passes} ({e})"))?;
+            ensure!(
+                passes.len() == 2 && passes.iter().all(|ms| *ms > 0.0),
+                "the warm-up did not run its two passes: {passes:?}"
+            );
+
             let again = c.execute(RESOURCES, vec![]).await?;
             let count = |v: &Value| {
                 v.as_array().map_or(0, |a| a.iter().filter(|x| *x == "/search/index.bin").count())
             };
             ensure!(count(&again) == 1 && count(&loaded) == 1, "the index was fetched again: {again}");
+            let searched: Vec<&str> = again
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .filter(|p| p.starts_with("/search/"))
+                .collect();
+            ensure!(searched.len() == 3, "the warm-up fetched more than the engine: {searched:?}");
+
+            // After the warm-up, results still come with highlights.
+            let hit = search_for(&c, "tokenised", "/things-to-know/tokenised-id").await?;
+            ensure!(hit["marks"].to_string().to_lowercase().contains("tokenised"), "{hit}");
             Ok(())
         })
         .await?;

@@ -1,5 +1,6 @@
 //! The search relevance table (`crates/search/relevance.tsv`) in WASM under Node: the same
-//! module the portal loads (`search-wasm`, wasm profile), on an index of the real `content/`.
+//! module the portal loads (`search-wasm`, wasm profile), on an index of the real `content/`;
+//! and its warm-up, which must run to its end without repeating a row of the table.
 //! The table also runs natively in `crates/search`; this catches what only breaks in WASM.
 
 use std::{fs, path::PathBuf, process::Command};
@@ -7,7 +8,8 @@ use std::{fs, path::PathBuf, process::Command};
 use crate::{artefacts_dir, workspace_root};
 
 /// `node search.cjs <bindings.js> <index.bin> <relevance.tsv>`: prints
-/// `{"refused": searching before init fails, "docs": n, "rows": n, "failures": [...]}`.
+/// `{"refused": searching before init fails, "docs": n, "rows": n, "failures": [...],
+/// "warm": warm-up steps run, "listed": warm-up queries listed}`.
 const SCRIPT: &str = r##"
 const fs = require("fs");
 const [pkg, index, table] = process.argv.slice(2);
@@ -25,7 +27,16 @@ for (const line of fs.readFileSync(table, "utf8").split("\n")) {
   const got = JSON.parse(json).map((hit) => hit.url);
   if (!got.includes(want)) failures.push(`${mode} ${lang} ${JSON.stringify(query)}: want ${want}, got ${JSON.stringify(got)}`);
 }
-console.log(JSON.stringify({ refused, docs, rows, failures }));
+// The warm-up: one query per step until `undefined`, each answering hits as JSON, and none of
+// them a row of the table (the benchmark times those).
+const texts = new Set(fs.readFileSync(table, "utf8").split("\n").map((l) => l.split("\t")[2]));
+let warm = 0;
+for (let json; (json = search.warm_up(warm)) !== undefined; warm++) {
+  if (!Array.isArray(JSON.parse(json))) failures.push(`warm_up(${warm}) answered ${json}`);
+}
+const listed = JSON.parse(search.warm_up_queries());
+for (const [lang, text] of listed) if (texts.has(text)) failures.push(`the warm-up runs a relevance row: ${lang} ${text}`);
+console.log(JSON.stringify({ refused, docs, rows, failures, warm, listed: listed.length }));
 "##;
 
 fn cargo(args: &[&str]) {
@@ -94,6 +105,8 @@ fn relevance_table_passes_in_wasm_under_node() {
     assert_eq!(report["refused"], true, "search before init must fail: {report}");
     assert!(report["docs"].as_u64().unwrap_or(0) > 100, "too few documents: {report}");
     assert!(report["rows"].as_u64().unwrap_or(0) >= 30, "too few rows: {report}");
+    let warm = report["warm"].as_u64().unwrap_or(0);
+    assert!(warm >= 50 && report["listed"] == warm, "the warm-up ran {warm} steps: {report}");
     let failures = report["failures"].as_array().cloned().unwrap_or_default();
     assert!(failures.is_empty(), "{} queries failed in WASM:\n{failures:#?}", failures.len());
 }
