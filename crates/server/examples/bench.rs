@@ -138,7 +138,7 @@ async fn run(root: &Path, bin_dir: &Path, plan: &Plan) -> anyhow::Result<()> {
         let pid = sandbox.id();
         let expect = Some(&b"D40004"[..]);
         let name = "sandbox (signed getToken)";
-        for pace in [Pace::Saturate, Pace::Rate(plan.rate)] {
+        for pace in [Pace::Rate(plan.rate), Pace::Saturate] {
             let clients = clients.clone();
             let run = Run { name, base: base.clone(), clients, expect, duration, pace, pid };
             results.push(load(run).await?);
@@ -167,7 +167,7 @@ async fn hello(client: &HttpClient, plan: &Plan) -> anyhow::Result<Vec<Outcome>>
     wait_answer(client, &format!("{base}/healthz"), Duration::from_secs(10), true).await?;
     let unsigned: Vec<Option<Arc<(String, String)>>> = vec![None; plan.connections];
     let mut outcomes = Vec::new();
-    for pace in [Pace::Saturate, Pace::Rate(plan.rate)] {
+    for pace in [Pace::Rate(plan.rate), Pace::Saturate] {
         let name = "bare axum handler";
         let (clients, duration, pid) = (unsigned.clone(), plan.duration, hello.id());
         let run = Run { name, base: base.clone(), clients, expect: None, duration, pace, pid };

@@ -168,15 +168,8 @@ pub async fn reset_client(
                 return Ok(false);
             }
             let conn = core.store().conn();
-            for table in [
-                "ceks",
-                "replay_log",
-                "replay_clocks",
-                "businesses",
-                "journal",
-                "deliveries",
-                "inbox",
-            ] {
+            // The replay log and the journal are rewritten from memory by the next save.
+            for table in ["ceks", "replay_clocks", "businesses", "deliveries", "inbox"] {
                 conn.execute(&format!("DELETE FROM {table} WHERE client_id = ?1"), [&id])?;
             }
             for table in ["tasks", "auth_codes", "access_tokens"] {

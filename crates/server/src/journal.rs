@@ -6,10 +6,11 @@
 //! lists the latest rows, newest first, up to [`KEEP`] per client.
 //!
 //! The latest rows of each client are kept in memory, which answers the listing; the table
-//! `journal` is an append-only copy for restarts. Rows are appended by the platform's flush
-//! (every second, sooner when many are waiting, and when the server stops), so a crash loses
-//! at most a second of rows. When the table holds well over what memory keeps, it is rewritten from
-//! memory, which also drops rows beyond [`KEEP`].
+//! `journal_batches` is an append-only copy for restarts, one table row per save holding its
+//! rows as a JSON array. Rows are appended by the platform's flush (every second, sooner when
+//! many are waiting, and when the server stops), so a crash loses at most a second of rows.
+//! When the table holds well over what memory keeps, or a client was reset, it is rewritten
+//! from memory, which also drops rows beyond [`KEEP`].
 
 use std::{
     collections::{HashMap, HashSet, VecDeque},
@@ -22,14 +23,14 @@ use axum::{
     extract::{Path, Query, State},
     response::{IntoResponse, Response},
 };
-use rusqlite::{Connection, params};
-use serde::{Serialize, Serializer};
+use rusqlite::Connection;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::{
     AppState,
     platform::Core,
     state::{ApiError, Limit},
-    store::to_i64,
+    store::{from_json, to_i64, to_json},
 };
 
 /// How many rows are kept per client.
@@ -38,8 +39,11 @@ pub const KEEP: usize = Limit::MAX;
 /// The table is rewritten when it holds more than this many rows beyond twice memory's.
 const TABLE_SLACK: usize = 65_536;
 
+/// Journal rows per table row when the table is rewritten.
+const REWRITE_BATCH: usize = 4096;
+
 /// One journal row.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Entry {
     pub id: i64,
@@ -73,6 +77,12 @@ impl std::borrow::Borrow<str> for Word {
     }
 }
 
+impl<'de> Deserialize<'de> for Word {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(|text| Word(Arc::from(text)))
+    }
+}
+
 impl Serialize for Word {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(&self.0)
@@ -103,38 +113,29 @@ pub struct Journal {
     pending: VecDeque<Arc<Entry>>,
     next_id: i64,
     table_rows: usize,
+    /// Set when a client was forgotten: the next save rewrites the table.
+    rewrite: bool,
 }
 
 impl Journal {
     /// Reads the table back.
     pub fn load(conn: &Connection) -> rusqlite::Result<Journal> {
         let mut journal = Journal { next_id: 1, ..Journal::default() };
-        let mut stmt = conn.prepare(
-            "SELECT id, client_id, at_ms, method, path, status, code, tx_id, scenario, elapsed_us
-             FROM journal WHERE client_id IS NOT NULL ORDER BY id",
-        )?;
+        let mut stmt = conn.prepare("SELECT body FROM journal_batches ORDER BY seq")?;
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
-            let mut word = |idx: usize| -> rusqlite::Result<Option<Word>> {
-                Ok(row.get::<_, Option<String>>(idx)?.map(|text| journal.word(&text)))
-            };
-            let (client_id, method, path) = (word(1)?, word(3)?, word(4)?);
-            let (code, scenario) = (word(6)?, word(8)?);
-            let entry = Entry {
-                id: row.get(0)?,
-                client_id: client_id.unwrap_or_else(|| journal.word("")),
-                at_ms: row.get(2)?,
-                method: method.unwrap_or_else(|| journal.word("")),
-                path: path.unwrap_or_else(|| journal.word("")),
-                status: row.get(5)?,
-                code,
-                tx_id: row.get(7)?,
-                scenario,
-                elapsed_us: row.get(9)?,
-            };
-            journal.next_id = journal.next_id.max(entry.id + 1);
-            journal.table_rows += 1;
-            journal.keep(Arc::new(entry));
+            let entries: Vec<Entry> = from_json(row.get_ref(0)?.as_str()?)?;
+            for mut entry in entries {
+                // Rows share their words again.
+                entry.client_id = journal.word(&entry.client_id);
+                entry.method = journal.word(&entry.method);
+                entry.path = journal.word(&entry.path);
+                entry.code = entry.code.map(|it| journal.word(&it));
+                entry.scenario = entry.scenario.map(|it| journal.word(&it));
+                journal.next_id = journal.next_id.max(entry.id + 1);
+                journal.table_rows += 1;
+                journal.keep(Arc::new(entry));
+            }
         }
         Ok(journal)
     }
@@ -151,10 +152,11 @@ impl Journal {
         self.pending.len()
     }
 
-    /// Forgets a client's rows (its table rows are deleted by the caller).
+    /// Forgets a client's rows; the next save rewrites the table without them.
     pub fn forget(&mut self, client_id: &str) {
         self.latest.remove(client_id);
         self.pending.retain(|row| &*row.client_id != client_id);
+        self.rewrite = true;
     }
 
     /// The shared copy of `text`.
@@ -200,51 +202,42 @@ pub fn record(core: &mut Core, entry: &NewEntry<'_>, now_ms: u64) -> anyhow::Res
     Ok(())
 }
 
-/// Appends up to `budget` waiting rows to the table, oldest first (or rewrites it when it
-/// has grown well beyond what memory keeps); call it inside a transaction. Answers whether
-/// no row is left waiting. The rows stay waiting if it fails.
+/// Appends up to `budget` waiting rows to the table as one row, oldest first (or rewrites
+/// it when it has grown well beyond what memory keeps, or a client was forgotten); call it
+/// inside a transaction. Answers whether no row is left waiting. The rows stay waiting if it
+/// fails.
 pub fn write_pending(core: &mut Core, budget: usize) -> anyhow::Result<bool> {
     let journal = &mut core.journal;
-    if journal.pending.is_empty() {
-        return Ok(true);
-    }
     let conn = core.engine.store().conn();
     let kept: usize = journal.latest.values().map(VecDeque::len).sum();
-    if journal.table_rows > 2 * kept + TABLE_SLACK {
-        conn.execute("DELETE FROM journal", [])?;
+    if journal.rewrite || journal.table_rows > 2 * kept + TABLE_SLACK {
+        conn.execute("DELETE FROM journal_batches", [])?;
         let mut all: Vec<&Entry> = journal.latest.values().flatten().map(|row| &**row).collect();
         all.sort_by_key(|row| row.id);
-        journal.table_rows = insert(conn, all.into_iter())?;
+        for batch in all.chunks(REWRITE_BATCH) {
+            append(conn, batch.iter().copied())?;
+        }
+        journal.table_rows = all.len();
         journal.pending.clear();
+        journal.rewrite = false;
         return Ok(true);
     }
     let n = budget.min(journal.pending.len());
-    journal.table_rows += insert(conn, journal.pending.range(..n).map(|row| &**row))?;
-    journal.pending.drain(..n);
+    if n > 0 {
+        journal.table_rows += append(conn, journal.pending.range(..n).map(|row| &**row))?;
+        journal.pending.drain(..n);
+    }
     Ok(journal.pending.is_empty())
 }
 
-fn insert<'a>(conn: &Connection, rows: impl Iterator<Item = &'a Entry>) -> anyhow::Result<usize> {
-    let mut stmt = conn.prepare_cached(
-        "INSERT INTO journal (id, client_id, at_ms, method, path, status, code, tx_id, scenario, elapsed_us)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-    )?;
-    let mut n = 0;
-    for row in rows {
-        stmt.execute(params![
-            row.id,
-            &*row.client_id,
-            row.at_ms,
-            &*row.method,
-            &*row.path,
-            row.status,
-            row.code.as_deref(),
-            row.tx_id,
-            row.scenario.as_deref(),
-            row.elapsed_us,
-        ])?;
-        n += 1;
-    }
+/// Appends `rows` to the table as one row; answers how many.
+fn append<'a>(
+    conn: &Connection,
+    rows: impl ExactSizeIterator<Item = &'a Entry>,
+) -> anyhow::Result<usize> {
+    let n = rows.len();
+    let body = to_json(&rows.collect::<Vec<_>>())?;
+    conn.prepare_cached("INSERT INTO journal_batches (body) VALUES (?1)")?.execute([body])?;
     Ok(n)
 }
 

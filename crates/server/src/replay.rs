@@ -1,10 +1,13 @@
 //! The replay memory of every client, in memory, saved to SQLite as an append-only log.
 //!
 //! Every signed request changes its client's [`ReplayGuard`], so guards live in memory and
-//! only the nonces added since the last save are appended to `replay_log` (plus each
-//! client's last timestamp in `replay_clocks`). Appending touches the last pages of one
-//! table, whatever the number of clients; random inserts into an index would touch a page
-//! per client. Nonces the guards have forgotten stay in the log until it grows to several
+//! only the nonces added since the last save are appended to the log. A client's last
+//! timestamp is that of its newest logged nonce (only admitted requests move it, and each
+//! leaves its nonce); `replay_clocks` keeps it too when the log is rewritten, as the guard
+//! may have forgotten every nonce by then. The log is the table `replay_batches`: each row holds
+//! one save's entries as a JSON array of `[clientID, nonce, timestamp]`, so a save of
+//! thousands of nonces is one insert at the end of one table, whatever the number of
+//! clients. Nonces the guards have forgotten stay in the log until it grows to several
 //! times what the guards remember, when it is rewritten from them. At start the whole log
 //! is read back; a nonce logged twice (reused after it aged out) keeps its later entry.
 
@@ -13,11 +16,17 @@ use std::collections::{HashMap, HashSet};
 use protocol::headers::ReplayGuard;
 use rusqlite::{Connection, params};
 
-use crate::store::to_i64;
+use crate::store::{from_json, to_i64, to_json};
 
-/// The log is rewritten when it holds more than this many rows beyond twice what the
+/// The log is rewritten when it holds more than this many entries beyond twice what the
 /// guards remember.
 const LOG_SLACK: usize = 65_536;
+
+/// Entries per row when the log is rewritten.
+const REWRITE_BATCH: usize = 4096;
+
+/// One entry of the log: client, nonce, timestamp.
+type LogEntry<'a> = (&'a str, &'a str, u64);
 
 /// Every client's replay guard, and what of it is not saved yet.
 #[derive(Debug, Default)]
@@ -27,16 +36,18 @@ pub struct ReplayMemory {
     dirty: HashSet<String>,
     /// The newest saved nonce of each client: those after it are new.
     saved_tails: HashMap<String, (String, u64)>,
-    /// Rows in `replay_log`.
+    /// Entries in the log.
     log_rows: usize,
     /// Requests that reached a guard since the last complete save.
     unsaved: usize,
+    /// Set when a client was forgotten: the next save rewrites the log without it.
+    rewrite: bool,
 }
 
 /// What a save wrote, to apply once its transaction commits.
 #[derive(Debug, Default)]
 pub struct Saved {
-    /// Rows it appended to the log.
+    /// Entries it appended to the log.
     pub rows: usize,
     /// Whether it wrote every change (a save has a budget of rows).
     pub complete: bool,
@@ -44,6 +55,8 @@ pub struct Saved {
     clean: Vec<String>,
     tails: HashMap<String, (String, u64)>,
     log_rows: usize,
+    /// Whether it replaced the whole log.
+    rewrote: bool,
 }
 
 impl ReplayMemory {
@@ -51,13 +64,14 @@ impl ReplayMemory {
     pub fn load(conn: &Connection) -> rusqlite::Result<ReplayMemory> {
         let mut nonces: HashMap<String, Vec<(String, u64)>> = HashMap::new();
         let mut log_rows = 0;
-        let mut stmt =
-            conn.prepare("SELECT client_id, nonce, timestamp_ms FROM replay_log ORDER BY seq")?;
+        let mut stmt = conn.prepare("SELECT body FROM replay_batches ORDER BY seq")?;
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
-            let at = u64::try_from(row.get::<_, i64>(2)?).unwrap_or(0);
-            nonces.entry(row.get(0)?).or_default().push((row.get(1)?, at));
-            log_rows += 1;
+            let entries: Vec<(String, String, u64)> = from_json(row.get_ref(0)?.as_str()?)?;
+            for (client_id, nonce, at) in entries {
+                nonces.entry(client_id).or_default().push((nonce, at));
+                log_rows += 1;
+            }
         }
         let mut clocks: HashMap<String, Option<u64>> = HashMap::new();
         let mut stmt = conn.prepare("SELECT client_id, last_timestamp_ms FROM replay_clocks")?;
@@ -66,10 +80,14 @@ impl ReplayMemory {
             let last = row.get::<_, Option<i64>>(1)?.and_then(|ms| u64::try_from(ms).ok());
             clocks.insert(row.get(0)?, last);
         }
+        for client_id in nonces.keys() {
+            clocks.entry(client_id.clone()).or_default();
+        }
         let mut memory = ReplayMemory { log_rows, ..ReplayMemory::default() };
-        for (client_id, last) in clocks {
+        for (client_id, clock) in clocks {
             let logged = nonces.remove(&client_id).unwrap_or_default();
-            let guard = ReplayGuard::restore(last, latest_entries(logged));
+            let newest = logged.iter().map(|&(_, at)| at).max();
+            let guard = ReplayGuard::restore(clock.max(newest), latest_entries(logged));
             if let Some((nonce, at)) = guard.remembered().next_back() {
                 memory.saved_tails.insert(client_id.clone(), (nonce.to_owned(), at));
             }
@@ -92,28 +110,28 @@ impl ReplayMemory {
         self.unsaved
     }
 
-    /// Forgets a client's guard (its rows are deleted by the caller).
+    /// Forgets a client's guard (its clock row is deleted by the caller); the next save
+    /// rewrites the log without it.
     pub fn forget(&mut self, client_id: &str) {
         self.guards.remove(client_id);
         self.dirty.remove(client_id);
         self.saved_tails.remove(client_id);
+        self.rewrite = true;
     }
 
-    /// Writes what changed since the last save, oldest first, up to about `budget` rows of
-    /// the log; call it inside a transaction and pass the result to
+    /// Writes what changed since the last save, oldest first, up to `budget` entries of the
+    /// log (one row); call it inside a transaction and pass the result to
     /// [`ReplayMemory::committed`] once that commits. (When the log is due for a rewrite, the
     /// rewrite ignores the budget.)
     pub fn save(&self, conn: &Connection, budget: usize) -> rusqlite::Result<Saved> {
         let remembered: usize = self.guards.values().map(ReplayGuard::remembered_nonces).sum();
-        if self.log_rows > 2 * remembered + LOG_SLACK {
+        if self.rewrite || self.log_rows > 2 * remembered + LOG_SLACK {
             return self.rewrite(conn);
         }
         let mut saved = Saved { log_rows: self.log_rows, complete: true, ..Saved::default() };
-        let mut append = conn.prepare_cached(
-            "INSERT INTO replay_log (client_id, nonce, timestamp_ms) VALUES (?1, ?2, ?3)",
-        )?;
+        let mut entries: Vec<LogEntry<'_>> = Vec::new();
         for client_id in &self.dirty {
-            if saved.rows >= budget {
+            if entries.len() >= budget {
                 saved.complete = false;
                 break;
             }
@@ -125,14 +143,10 @@ impl ReplayMemory {
                 .take_while(|&(nonce, at)| tail.is_none_or(|(n, t)| n != nonce || *t != at))
                 .collect();
             added.reverse();
-            let room = budget - saved.rows;
+            let room = budget - entries.len();
             let all = added.len() <= room;
             added.truncate(room);
-            for (nonce, at) in &added {
-                append.execute(params![client_id, nonce, to_i64(*at)])?;
-            }
-            saved.rows += added.len();
-            save_clock(conn, client_id, guard)?;
+            entries.extend(added.iter().map(|&(nonce, at)| (client_id.as_str(), nonce, at)));
             if all {
                 saved.clean.push(client_id.clone());
             } else {
@@ -142,6 +156,8 @@ impl ReplayMemory {
                 saved.tails.insert(client_id.clone(), (nonce.to_owned(), at));
             }
         }
+        append(conn, &entries)?;
+        saved.rows = entries.len();
         saved.log_rows += saved.rows;
         Ok(saved)
     }
@@ -156,20 +172,21 @@ impl ReplayMemory {
         if saved.complete {
             self.unsaved = 0;
         }
+        if saved.rewrote {
+            self.rewrite = false;
+        }
     }
 
     /// Replaces the log with what the guards remember now.
     fn rewrite(&self, conn: &Connection) -> rusqlite::Result<Saved> {
-        conn.execute("DELETE FROM replay_log", [])?;
-        let mut append = conn.prepare_cached(
-            "INSERT INTO replay_log (client_id, nonce, timestamp_ms) VALUES (?1, ?2, ?3)",
-        )?;
-        let mut saved = Saved { complete: true, ..Saved::default() };
+        conn.execute("DELETE FROM replay_batches", [])?;
+        let mut saved = Saved { complete: true, rewrote: true, ..Saved::default() };
+        let mut entries: Vec<LogEntry<'_>> = Vec::new();
         for (client_id, guard) in &self.guards {
-            for (nonce, at) in guard.remembered() {
-                append.execute(params![client_id, nonce, to_i64(at)])?;
-                saved.rows += 1;
-                saved.log_rows += 1;
+            entries.extend(guard.remembered().map(|(nonce, at)| (client_id.as_str(), nonce, at)));
+            if entries.len() >= REWRITE_BATCH {
+                saved.rows += append(conn, &entries)?;
+                entries.clear();
             }
             save_clock(conn, client_id, guard)?;
             saved.clean.push(client_id.clone());
@@ -177,8 +194,20 @@ impl ReplayMemory {
                 saved.tails.insert(client_id.clone(), (nonce.to_owned(), at));
             }
         }
+        saved.rows += append(conn, &entries)?;
+        saved.log_rows = saved.rows;
         Ok(saved)
     }
+}
+
+/// Appends `entries` to the log as one row (none when empty); answers how many.
+fn append(conn: &Connection, entries: &[LogEntry<'_>]) -> rusqlite::Result<usize> {
+    if entries.is_empty() {
+        return Ok(0);
+    }
+    let body = to_json(entries)?;
+    conn.prepare_cached("INSERT INTO replay_batches (body) VALUES (?1)")?.execute([body])?;
+    Ok(entries.len())
 }
 
 fn save_clock(conn: &Connection, client_id: &str, guard: &ReplayGuard) -> rusqlite::Result<()> {
@@ -218,8 +247,7 @@ mod tests {
     fn saves_in_slices_add_up_to_the_whole_memory() {
         let conn = Connection::open_in_memory().unwrap();
         conn.execute_batch(
-            "CREATE TABLE replay_log (seq INTEGER PRIMARY KEY, client_id TEXT NOT NULL,
-                 nonce TEXT NOT NULL, timestamp_ms INTEGER NOT NULL);
+            "CREATE TABLE replay_batches (seq INTEGER PRIMARY KEY, body TEXT NOT NULL);
              CREATE TABLE replay_clocks (client_id TEXT PRIMARY KEY, last_timestamp_ms INTEGER);",
         )
         .unwrap();
@@ -249,5 +277,28 @@ mod tests {
             assert_eq!(back.guards, memory.guards, "round {round}");
             assert_eq!(back.log_rows, memory.log_rows);
         }
+    }
+
+    #[test]
+    fn a_forgotten_client_leaves_the_log_at_the_next_save() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE replay_batches (seq INTEGER PRIMARY KEY, body TEXT NOT NULL);
+             CREATE TABLE replay_clocks (client_id TEXT PRIMARY KEY, last_timestamp_ms INTEGER);",
+        )
+        .unwrap();
+        let mut memory = ReplayMemory::default();
+        admit(&mut memory, "a", "n1", 1_000);
+        admit(&mut memory, "b", "n2", 1_000);
+        let saved = memory.save(&conn, 100).unwrap();
+        memory.committed(saved);
+        memory.forget("a");
+        conn.execute("DELETE FROM replay_clocks WHERE client_id = 'a'", []).unwrap();
+        let saved = memory.save(&conn, 100).unwrap();
+        memory.committed(saved);
+        let back = ReplayMemory::load(&conn).unwrap();
+        assert_eq!(back.guards.keys().collect::<Vec<_>>(), ["b"]);
+        assert_eq!(back.log_rows, 1);
+        assert!(!memory.rewrite, "one rewrite is enough");
     }
 }

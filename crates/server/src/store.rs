@@ -109,6 +109,22 @@ INSERT INTO replay_clocks (client_id, last_timestamp_ms)
 DROP TABLE replay_guards;
 DROP INDEX journal_client;
 "#,
+    // The replay log and the journal as batches: one row per save, a JSON array of entries.
+    r#"
+CREATE TABLE replay_batches (seq INTEGER PRIMARY KEY, body TEXT NOT NULL);
+INSERT INTO replay_batches (body)
+    SELECT json_group_array(json_array(client_id, nonce, timestamp_ms) ORDER BY seq)
+    FROM replay_log HAVING count(*) > 0;
+DROP TABLE replay_log;
+CREATE TABLE journal_batches (seq INTEGER PRIMARY KEY, body TEXT NOT NULL);
+INSERT INTO journal_batches (body)
+    SELECT json_group_array(json_object(
+        'id', id, 'clientId', client_id, 'atMs', at_ms, 'method', method, 'path', path,
+        'status', status, 'code', code, 'txID', tx_id, 'scenario', scenario,
+        'elapsedUs', elapsed_us) ORDER BY id)
+    FROM journal WHERE client_id IS NOT NULL HAVING count(*) > 0;
+DROP TABLE journal;
+"#,
 ];
 
 /// The engine's [`Store`] in SQLite, and the connection for the server's own tables.
@@ -586,6 +602,18 @@ fn migrate(conn: &Connection) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A column's JSON text as `T`; unreadable JSON is a conversion error.
+pub fn from_json<T: DeserializeOwned>(text: &str) -> rusqlite::Result<T> {
+    serde_json::from_str(text).map_err(|err| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, err.into())
+    })
+}
+
+/// `value` as JSON text for a column.
+pub fn to_json<T: Serialize + ?Sized>(value: &T) -> rusqlite::Result<String> {
+    serde_json::to_string(value).map_err(|err| rusqlite::Error::ToSqlConversionFailure(err.into()))
+}
+
 /// Milliseconds as SQLite's integer, saturating.
 pub fn to_i64(ms: u64) -> i64 {
     i64::try_from(ms).unwrap_or(i64::MAX)
@@ -623,8 +651,21 @@ mod tests {
             let body = serde_json::to_string(&old).unwrap();
             conn.execute("INSERT INTO replay_guards (client_id, body) VALUES ('c', ?1)", [body])
                 .unwrap();
+            conn.execute_batch(
+                "INSERT INTO journal (id, client_id, at_ms, method, path, status, code, tx_id, scenario, elapsed_us)
+                 VALUES (7, 'c', 5, 'POST', '/api/v1/auth/getToken', 200, 'D40004', 'tx', NULL, 12),
+                        (8, NULL, 6, 'GET', '/x', 404, NULL, NULL, NULL, 1),
+                        (9, 'c', 7, 'GET', '/api/v1/auth/getQR', 200, NULL, NULL, 'timeout', 3);",
+            )
+            .unwrap();
         }
         let mut store = SqliteStore::open(&data).unwrap();
+        let journal = crate::journal::Journal::load(store.conn()).unwrap();
+        let rows = journal.latest("c", 10);
+        let ids: Vec<i64> = rows.iter().map(|it| it.id).collect();
+        assert_eq!(ids, [9, 7], "rows of registered clients, newest first");
+        assert_eq!(rows[1].code.as_deref(), Some("D40004"));
+        assert_eq!(rows[0].scenario.as_deref(), Some("timeout"));
         let guard = store.replay_guard("c");
         assert_eq!(*guard, old);
         assert_eq!(admit(guard, "n1", 3_000), Err(protocol::Error::NonceReused));
