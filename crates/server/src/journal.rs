@@ -202,43 +202,62 @@ pub fn record(core: &mut Core, entry: &NewEntry<'_>, now_ms: u64) -> anyhow::Res
     Ok(())
 }
 
-/// Appends up to `budget` waiting rows to the table as one row, oldest first (or rewrites
-/// it when it has grown well beyond what memory keeps, or a client was forgotten); call it
-/// inside a transaction. Answers whether no row is left waiting. The rows stay waiting if it
-/// fails.
-pub fn write_pending(core: &mut Core, budget: usize) -> anyhow::Result<bool> {
-    let journal = &mut core.journal;
-    let conn = core.engine.store().conn();
-    let kept: usize = journal.latest.values().map(VecDeque::len).sum();
-    if journal.rewrite || journal.table_rows > 2 * kept + TABLE_SLACK {
-        conn.execute("DELETE FROM journal_batches", [])?;
-        let mut all: Vec<&Entry> = journal.latest.values().flatten().map(|row| &**row).collect();
-        all.sort_by_key(|row| row.id);
-        for batch in all.chunks(REWRITE_BATCH) {
-            append(conn, batch.iter().copied())?;
-        }
-        journal.table_rows = all.len();
-        journal.pending.clear();
-        journal.rewrite = false;
-        return Ok(true);
-    }
-    let n = budget.min(journal.pending.len());
-    if n > 0 {
-        journal.table_rows += append(conn, journal.pending.range(..n).map(|row| &**row))?;
-        journal.pending.drain(..n);
-    }
-    Ok(journal.pending.is_empty())
+/// A save of the journal: what to write ([`Taken::write`]), then to apply once that
+/// committed ([`Journal::committed`]).
+#[derive(Debug, Default)]
+pub struct Taken {
+    rows: Vec<Arc<Entry>>,
+    /// Whether the rows replace the whole table.
+    rewrite: bool,
+    /// Whether no row is left waiting after these.
+    pub complete: bool,
 }
 
-/// Appends `rows` to the table as one row; answers how many.
-fn append<'a>(
-    conn: &Connection,
-    rows: impl ExactSizeIterator<Item = &'a Entry>,
-) -> anyhow::Result<usize> {
-    let n = rows.len();
-    let body = to_json(&rows.collect::<Vec<_>>())?;
-    conn.prepare_cached("INSERT INTO journal_batches (body) VALUES (?1)")?.execute([body])?;
-    Ok(n)
+impl Journal {
+    /// The next save: up to `budget` waiting rows, oldest first (or every row memory keeps,
+    /// when the table has grown well beyond it or a client was forgotten).
+    pub fn take(&self, budget: usize) -> Taken {
+        let kept: usize = self.latest.values().map(VecDeque::len).sum();
+        if self.rewrite || self.table_rows > 2 * kept + TABLE_SLACK {
+            let mut rows: Vec<Arc<Entry>> = self.latest.values().flatten().cloned().collect();
+            rows.sort_by_key(|row| row.id);
+            return Taken { rows, rewrite: true, complete: true };
+        }
+        let rows: Vec<Arc<Entry>> = self.pending.iter().take(budget).cloned().collect();
+        Taken { complete: rows.len() == self.pending.len(), rows, rewrite: false }
+    }
+
+    /// Applies a save that committed: its rows wait no more.
+    pub fn committed(&mut self, taken: Taken) {
+        // Rows only join at the back (and leave when their client is forgotten, which
+        // rewrites the table anyway), so the saved ones are those at the front.
+        let last = taken.rows.last().map_or(0, |row| row.id);
+        while self.pending.front().is_some_and(|row| row.id <= last) {
+            self.pending.pop_front();
+        }
+        if taken.rewrite {
+            self.table_rows = taken.rows.len();
+            self.rewrite = false;
+        } else {
+            self.table_rows += taken.rows.len();
+        }
+    }
+}
+
+impl Taken {
+    /// Writes the save; call it inside a transaction.
+    pub fn write(&self, conn: &Connection) -> rusqlite::Result<()> {
+        if self.rewrite {
+            conn.execute("DELETE FROM journal_batches", [])?;
+        }
+        for batch in self.rows.chunks(REWRITE_BATCH) {
+            let rows: Vec<&Entry> = batch.iter().map(|row| &**row).collect();
+            let body = to_json(&rows)?;
+            conn.prepare_cached("INSERT INTO journal_batches (body) VALUES (?1)")?
+                .execute([body])?;
+        }
+        Ok(())
+    }
 }
 
 /// `GET /sandbox/clients/{id}/journal?limit=N`: the latest N rows (default 50), newest first.

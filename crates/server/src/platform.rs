@@ -21,7 +21,7 @@ use tokio::sync::{Notify, Semaphore};
 
 use crate::{
     journal,
-    store::{Checkpointer, SqliteStore, to_i64},
+    store::{Background, SqliteStore, to_i64},
 };
 
 /// The engine, its store and its randomness, shared by every handler.
@@ -31,16 +31,17 @@ pub struct Platform {
     /// Lets one call at a time onto a blocking thread: waiting in line on the async side
     /// is far cheaper than hundreds of blocking threads contending for the mutex.
     gate: Semaphore,
-    /// Copies the WAL into the database file, without holding up the calls.
-    checkpointer: Mutex<Checkpointer>,
+    /// Writes what is written behind and copies the WAL into the database file, without
+    /// holding up the calls; held for a whole flush, so flushes never overlap.
+    background: Mutex<Background>,
     /// Woken when a call queued a delivery (see [`Core::queued`]).
     pub changed: Notify,
     /// Woken when enough is waiting to be saved that the timer should not wait for its tick.
     pub save_due: Notify,
 }
 
-/// How many rows one slice of [`Platform::flush`] writes while holding the lock: about a
-/// millisecond of SQLite's time, so that requests waiting meanwhile barely notice.
+/// How many entries one slice of [`Platform::flush`] writes: a few hundred microseconds of
+/// SQLite's time, during which a call that writes waits for the database.
 const SLICE: usize = 256;
 
 /// How many rows waiting to be saved wake the timer before its tick.
@@ -75,7 +76,7 @@ impl Platform {
         let mut seed = [0u8; 32];
         getrandom::fill(&mut seed).map_err(|err| anyhow::anyhow!("no randomness: {err}"))?;
         let journal = journal::Journal::load(store.conn())?;
-        let checkpointer = Mutex::new(store.checkpointer()?);
+        let background = Mutex::new(store.background()?);
         let core = Core {
             engine: Engine::new(store, EngineConfig::default()),
             rng: ChaCha20Rng::from_seed(seed),
@@ -84,7 +85,7 @@ impl Platform {
         };
         Ok(Platform {
             core: Mutex::new(core),
-            checkpointer,
+            background,
             gate: Semaphore::new(1),
             changed: Notify::new(),
             save_due: Notify::new(),
@@ -141,57 +142,41 @@ impl Platform {
     }
 
     /// Saves what is written behind (the replay memory, see [`SqliteStore`], and the journal,
-    /// see [`journal::Journal`]) in slices of [`SLICE`] rows, each its own transaction, letting
-    /// requests take the lock between slices; then checkpoints the WAL on a connection of its
-    /// own, so that calls go on meanwhile.
+    /// see [`journal::Journal`]) in slices of [`SLICE`] entries: each is taken under the lock,
+    /// which takes microseconds, and written and committed on the background connection
+    /// without it, so calls go on meanwhile. Then checkpoints the WAL there too.
     pub async fn flush(self: &Arc<Self>) {
         let this = Arc::clone(self);
-        let permit = self.gate.acquire().await;
-        let res = tokio::task::spawn_blocking(move || this.flush_blocking()).await;
-        drop(permit);
-        match res {
+        match tokio::task::spawn_blocking(move || this.flush_blocking()).await {
             Ok(Ok(())) => {}
             Ok(Err(err)) => tracing::error!("cannot save replay state or journal: {err:#}"),
             Err(err) => tracing::error!("cannot save replay state or journal: {err}"),
         }
-        let this = Arc::clone(self);
-        let res = tokio::task::spawn_blocking(move || {
-            this.checkpointer.lock().unwrap_or_else(|e| e.into_inner()).run()
-        })
-        .await;
-        match res {
-            Ok(Ok(())) => {}
-            Ok(Err(err)) => tracing::warn!("checkpoint failed: {err:#}"),
-            Err(err) => tracing::warn!("checkpoint failed: {err}"),
-        }
     }
 
     fn flush_blocking(&self) -> anyhow::Result<()> {
-        while !self.save_slice()? {
-            // Let the requests that queued for the lock meanwhile go first.
-            std::thread::yield_now();
+        let mut background = self.background.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            let (guards, rows) = {
+                let core = self.lock();
+                let guards = core.store().take_guards(SLICE);
+                let rows = core.journal.take(SLICE.saturating_sub(guards.len()));
+                (guards, rows)
+            };
+            let done = guards.complete && rows.complete;
+            // Nothing is marked saved unless it committed: a failed slice is taken again.
+            background.save(&guards, &rows)?;
+            let mut core = self.lock();
+            core.store().guards_saved(guards);
+            core.journal.committed(rows);
+            if done {
+                break;
+            }
+        }
+        if let Err(err) = background.checkpoint() {
+            tracing::warn!("checkpoint failed: {err:#}");
         }
         Ok(())
-    }
-
-    /// Saves one slice; answers whether nothing is left to save.
-    fn save_slice(&self) -> anyhow::Result<bool> {
-        let mut core = self.lock();
-        core.store().begin()?;
-        let written = core.store().flush_guards(SLICE).and_then(|(rows, guards_done)| {
-            let journal_done = journal::write_pending(&mut core, SLICE.saturating_sub(rows))?;
-            Ok(guards_done && journal_done)
-        });
-        match written {
-            Ok(done) => {
-                core.store().finish()?;
-                Ok(done)
-            }
-            Err(err) => {
-                core.store().rollback();
-                Err(err)
-            }
-        }
     }
 
     fn lock(&self) -> MutexGuard<'_, Core> {

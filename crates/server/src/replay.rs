@@ -26,7 +26,7 @@ const LOG_SLACK: usize = 65_536;
 const REWRITE_BATCH: usize = 4096;
 
 /// One entry of the log: client, nonce, timestamp.
-type LogEntry<'a> = (&'a str, &'a str, u64);
+type LogEntry = (String, String, u64);
 
 /// Every client's replay guard, and what of it is not saved yet.
 #[derive(Debug, Default)]
@@ -44,19 +44,20 @@ pub struct ReplayMemory {
     rewrite: bool,
 }
 
-/// What a save wrote, to apply once its transaction commits.
+/// A save: what to write ([`Saved::write`], on any connection, without the memory at
+/// hand), then to apply once that committed ([`ReplayMemory::committed`]).
 #[derive(Debug, Default)]
 pub struct Saved {
-    /// Entries it appended to the log.
-    pub rows: usize,
-    /// Whether it wrote every change (a save has a budget of rows).
+    /// The entries to append (all of them, for a rewrite).
+    entries: Vec<LogEntry>,
+    /// Whether it covers every change (a save has a budget of entries).
     pub complete: bool,
-    /// The clients whose changes it wrote entirely.
-    clean: Vec<String>,
+    /// The clients whose changes it covers entirely, with their newest nonce.
+    clean: Vec<(String, Option<(String, u64)>)>,
     tails: HashMap<String, (String, u64)>,
     log_rows: usize,
-    /// Whether it replaced the whole log.
-    rewrote: bool,
+    /// For a rewrite, which replaces the whole log: every client's clock.
+    rewrite: Option<Vec<(String, Option<u64>)>>,
 }
 
 impl ReplayMemory {
@@ -119,19 +120,16 @@ impl ReplayMemory {
         self.rewrite = true;
     }
 
-    /// Writes what changed since the last save, oldest first, up to `budget` entries of the
-    /// log (one row); call it inside a transaction and pass the result to
-    /// [`ReplayMemory::committed`] once that commits. (When the log is due for a rewrite, the
-    /// rewrite ignores the budget.)
-    pub fn save(&self, conn: &Connection, budget: usize) -> rusqlite::Result<Saved> {
+    /// The next save: what changed since the last one, oldest first, up to `budget` entries
+    /// (or the whole log, when it is due for a rewrite).
+    pub fn take(&self, budget: usize) -> Saved {
         let remembered: usize = self.guards.values().map(ReplayGuard::remembered_nonces).sum();
         if self.rewrite || self.log_rows > 2 * remembered + LOG_SLACK {
-            return self.rewrite(conn);
+            return self.take_all();
         }
         let mut saved = Saved { log_rows: self.log_rows, complete: true, ..Saved::default() };
-        let mut entries: Vec<LogEntry<'_>> = Vec::new();
         for client_id in &self.dirty {
-            if entries.len() >= budget {
+            if saved.entries.len() >= budget {
                 saved.complete = false;
                 break;
             }
@@ -143,12 +141,13 @@ impl ReplayMemory {
                 .take_while(|&(nonce, at)| tail.is_none_or(|(n, t)| n != nonce || *t != at))
                 .collect();
             added.reverse();
-            let room = budget - entries.len();
+            let room = budget - saved.entries.len();
             let all = added.len() <= room;
             added.truncate(room);
-            entries.extend(added.iter().map(|&(nonce, at)| (client_id.as_str(), nonce, at)));
+            let entry = |&(nonce, at): &(&str, u64)| (client_id.clone(), nonce.to_owned(), at);
+            saved.entries.extend(added.iter().map(entry));
             if all {
-                saved.clean.push(client_id.clone());
+                saved.clean.push((client_id.clone(), newest(guard)));
             } else {
                 saved.complete = false;
             }
@@ -156,66 +155,88 @@ impl ReplayMemory {
                 saved.tails.insert(client_id.clone(), (nonce.to_owned(), at));
             }
         }
-        append(conn, &entries)?;
-        saved.rows = entries.len();
-        saved.log_rows += saved.rows;
-        Ok(saved)
+        saved.log_rows += saved.entries.len();
+        saved
     }
 
-    /// Applies a save whose transaction committed.
+    /// Applies a save that committed. A client that changed again since the save was taken
+    /// stays to be saved.
     pub fn committed(&mut self, saved: Saved) {
-        for client_id in &saved.clean {
-            self.dirty.remove(client_id);
+        for (client_id, newest_then) in &saved.clean {
+            if self.guards.get(client_id).map(newest) == Some(newest_then.clone()) {
+                self.dirty.remove(client_id);
+            }
         }
         self.saved_tails.extend(saved.tails);
         self.log_rows = saved.log_rows;
         if saved.complete {
             self.unsaved = 0;
         }
-        if saved.rewrote {
+        if saved.rewrite.is_some() {
             self.rewrite = false;
         }
     }
 
-    /// Replaces the log with what the guards remember now.
-    fn rewrite(&self, conn: &Connection) -> rusqlite::Result<Saved> {
-        conn.execute("DELETE FROM replay_batches", [])?;
-        let mut saved = Saved { complete: true, rewrote: true, ..Saved::default() };
-        let mut entries: Vec<LogEntry<'_>> = Vec::new();
+    /// A save that replaces the log with what the guards remember now.
+    fn take_all(&self) -> Saved {
+        let mut saved = Saved { complete: true, ..Saved::default() };
+        let mut clocks = Vec::new();
         for (client_id, guard) in &self.guards {
-            entries.extend(guard.remembered().map(|(nonce, at)| (client_id.as_str(), nonce, at)));
-            if entries.len() >= REWRITE_BATCH {
-                saved.rows += append(conn, &entries)?;
-                entries.clear();
-            }
-            save_clock(conn, client_id, guard)?;
-            saved.clean.push(client_id.clone());
+            let entry = |(nonce, at): (&str, u64)| (client_id.clone(), nonce.to_owned(), at);
+            saved.entries.extend(guard.remembered().map(entry));
+            clocks.push((client_id.clone(), guard.last_timestamp_ms()));
+            saved.clean.push((client_id.clone(), newest(guard)));
             if let Some((nonce, at)) = guard.remembered().next_back() {
                 saved.tails.insert(client_id.clone(), (nonce.to_owned(), at));
             }
         }
-        saved.rows += append(conn, &entries)?;
-        saved.log_rows = saved.rows;
-        Ok(saved)
+        saved.log_rows = saved.entries.len();
+        saved.rewrite = Some(clocks);
+        saved
     }
 }
 
-/// Appends `entries` to the log as one row (none when empty); answers how many.
-fn append(conn: &Connection, entries: &[LogEntry<'_>]) -> rusqlite::Result<usize> {
-    if entries.is_empty() {
-        return Ok(0);
+impl Saved {
+    /// How many entries it appends.
+    pub fn len(&self) -> usize {
+        self.entries.len()
     }
-    let body = to_json(entries)?;
-    conn.prepare_cached("INSERT INTO replay_batches (body) VALUES (?1)")?.execute([body])?;
-    Ok(entries.len())
+
+    /// Writes the save; call it inside a transaction.
+    pub fn write(&self, conn: &Connection) -> rusqlite::Result<()> {
+        if let Some(clocks) = &self.rewrite {
+            conn.execute("DELETE FROM replay_batches", [])?;
+            for (client_id, last) in clocks {
+                save_clock(conn, client_id, *last)?;
+            }
+        }
+        for batch in self.entries.chunks(REWRITE_BATCH) {
+            append(conn, batch)?;
+        }
+        Ok(())
+    }
 }
 
-fn save_clock(conn: &Connection, client_id: &str, guard: &ReplayGuard) -> rusqlite::Result<()> {
+/// The newest nonce a guard remembers.
+fn newest(guard: &ReplayGuard) -> Option<(String, u64)> {
+    guard.remembered().next_back().map(|(nonce, at)| (nonce.to_owned(), at))
+}
+
+/// Appends `entries` to the log as one row (none when empty).
+fn append(conn: &Connection, entries: &[LogEntry]) -> rusqlite::Result<()> {
+    if !entries.is_empty() {
+        let body = to_json(entries)?;
+        conn.prepare_cached("INSERT INTO replay_batches (body) VALUES (?1)")?.execute([body])?;
+    }
+    Ok(())
+}
+
+fn save_clock(conn: &Connection, client_id: &str, last: Option<u64>) -> rusqlite::Result<()> {
     conn.prepare_cached(
         "INSERT INTO replay_clocks (client_id, last_timestamp_ms) VALUES (?1, ?2)
          ON CONFLICT (client_id) DO UPDATE SET last_timestamp_ms = excluded.last_timestamp_ms",
     )?
-    .execute(params![client_id, guard.last_timestamp_ms().map(to_i64)])?;
+    .execute(params![client_id, last.map(to_i64)])?;
     Ok(())
 }
 
@@ -262,8 +283,9 @@ mod tests {
             // Slices of 4 rows until the save is complete, each committed on its own.
             let mut slices = 0;
             loop {
-                let saved = memory.save(&conn, 4).unwrap();
-                assert!(saved.rows <= 4);
+                let saved = memory.take(4);
+                assert!(saved.len() <= 4);
+                saved.write(&conn).unwrap();
                 let complete = saved.complete;
                 memory.committed(saved);
                 slices += 1;
@@ -290,15 +312,40 @@ mod tests {
         let mut memory = ReplayMemory::default();
         admit(&mut memory, "a", "n1", 1_000);
         admit(&mut memory, "b", "n2", 1_000);
-        let saved = memory.save(&conn, 100).unwrap();
+        let saved = memory.take(100);
+        saved.write(&conn).unwrap();
         memory.committed(saved);
         memory.forget("a");
         conn.execute("DELETE FROM replay_clocks WHERE client_id = 'a'", []).unwrap();
-        let saved = memory.save(&conn, 100).unwrap();
+        let saved = memory.take(100);
+        saved.write(&conn).unwrap();
         memory.committed(saved);
         let back = ReplayMemory::load(&conn).unwrap();
         assert_eq!(back.guards.keys().collect::<Vec<_>>(), ["b"]);
         assert_eq!(back.log_rows, 1);
         assert!(!memory.rewrite, "one rewrite is enough");
+    }
+
+    #[test]
+    fn a_client_that_changes_while_its_save_is_written_is_saved_again() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE replay_batches (seq INTEGER PRIMARY KEY, body TEXT NOT NULL);
+             CREATE TABLE replay_clocks (client_id TEXT PRIMARY KEY, last_timestamp_ms INTEGER);",
+        )
+        .unwrap();
+        let mut memory = ReplayMemory::default();
+        admit(&mut memory, "a", "n1", 1_000);
+        let saved = memory.take(100);
+        // A request comes in while the save is written, outside the lock.
+        admit(&mut memory, "a", "n2", 2_000);
+        saved.write(&conn).unwrap();
+        memory.committed(saved);
+        let saved = memory.take(100);
+        assert_eq!(saved.len(), 1, "n2 is still to be saved");
+        saved.write(&conn).unwrap();
+        memory.committed(saved);
+        assert_eq!(memory.take(100).len(), 0);
+        assert_eq!(ReplayMemory::load(&conn).unwrap().guards, memory.guards);
     }
 }

@@ -28,7 +28,10 @@ use protocol::{
 use rusqlite::{Connection, OptionalExtension as _, params};
 use serde::{Serialize, de::DeserializeOwned};
 
-use crate::replay::{ReplayMemory, Saved};
+use crate::{
+    journal,
+    replay::{ReplayMemory, Saved},
+};
 
 /// The database file's name inside the data folder.
 pub const FILE_NAME: &str = "sandbox.sqlite3";
@@ -133,9 +136,11 @@ DROP TABLE journal;
 /// requests, so they are also kept in memory ([`Mirror`]), written through to SQLite: a
 /// request that only reads them (a getToken with an unknown code, a profile request) needs no
 /// SQL at all. Replay guards change on every signed request, so they live in memory
-/// ([`ReplayMemory`]) and are written behind: [`SqliteStore::flush_guards`] appends what
-/// changed, in slices between which requests go on; the timer does it every second (sooner
-/// when a few thousand requests are waiting), and the server when it stops. A crash loses at most that much replay memory. A nonce
+/// ([`ReplayMemory`]) and are written behind: the platform takes what changed
+/// ([`SqliteStore::take_guards`]) and writes it on a connection of its own ([`Background`]),
+/// outside the platform's lock, in slices; the timer does it every second (sooner when a few
+/// thousand requests are waiting), and the server when it stops. A crash loses at most that
+/// much replay memory. A nonce
 /// admitted by a call that then fails stays spent: the guard is changed in place and not
 /// rolled back, which errs on the safe side. Apart from the request journal (see
 /// `journal`), nothing else is written behind.
@@ -154,8 +159,6 @@ pub struct SqliteStore {
     tokens: Mirror<AccessToken>,
     ceks: Mirror<CekState>,
     replay: RefCell<ReplayMemory>,
-    /// What a flush in the open transaction saved, applied when it commits.
-    saving: RefCell<Option<Saved>>,
 }
 
 impl SqliteStore {
@@ -176,7 +179,7 @@ impl SqliteStore {
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
-        // Checkpoints run on a connection of their own (see `Checkpointer`), off the
+        // Checkpoints run on a connection of their own (see `Background`), off the
         // requests' path; this bound only matters if the timer falls far behind.
         conn.pragma_update(None, "wal_autocheckpoint", 16_384)?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
@@ -193,15 +196,14 @@ impl SqliteStore {
             tokens: Mirror::new("SELECT token, body FROM access_tokens"),
             ceks: Mirror::new("SELECT client_id, body FROM ceks"),
             replay: RefCell::new(replay),
-            saving: RefCell::new(None),
         })
     }
 
-    /// A second connection to the database, for checkpoints.
-    pub fn checkpointer(&self) -> anyhow::Result<Checkpointer> {
+    /// A second connection to the database, for what is written behind and checkpoints.
+    pub fn background(&self) -> anyhow::Result<Background> {
         let conn = Connection::open(&self.path)?;
-        conn.busy_timeout(std::time::Duration::from_secs(1))?;
-        Ok(Checkpointer(conn))
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        Ok(Background(conn))
     }
 
     /// The connection, for the server's own tables; inside a call, its transaction, which
@@ -209,8 +211,9 @@ impl SqliteStore {
     pub fn conn(&self) -> &Connection {
         if self.tx.get() == Tx::Wanted {
             self.tx.set(Tx::Open);
-            // Deferred: the platform's mutex already makes this connection the only writer.
-            let res = self.conn.prepare_cached("BEGIN").and_then(|mut it| it.execute([]));
+            // Immediate: the background connection writes too (see `Background`), and a
+            // deferred transaction that read before it committed could not write after.
+            let res = self.conn.prepare_cached("BEGIN IMMEDIATE").and_then(|mut it| it.execute([]));
             if let Err(err) = res {
                 self.fail::<()>(format!("cannot begin a transaction: {err}"));
             }
@@ -243,10 +246,6 @@ impl SqliteStore {
                 return Err(err.into());
             }
         }
-        // What a flush in this transaction saved is clean now.
-        if let Some(saved) = self.saving.take() {
-            self.replay.borrow_mut().committed(saved);
-        }
         Ok(())
     }
 
@@ -257,7 +256,6 @@ impl SqliteStore {
         self.codes.forget();
         self.tokens.forget();
         self.ceks.forget();
-        self.saving.replace(None);
         self.tx.set(Tx::None);
         if !self.conn.is_autocommit() {
             let _ = self.conn.execute_batch("ROLLBACK");
@@ -273,14 +271,14 @@ impl SqliteStore {
         self.ceks.forget();
     }
 
-    /// Saves what changed in the replay memory since the last flush, up to about `budget`
-    /// rows; call it inside a transaction. What it saved is marked clean when that commits.
-    /// Answers the rows written and whether that was everything.
-    pub fn flush_guards(&self, budget: usize) -> anyhow::Result<(usize, bool)> {
-        let saved = self.replay.borrow().save(self.conn(), budget)?;
-        let done = (saved.rows, saved.complete);
-        self.saving.replace(Some(saved));
-        Ok(done)
+    /// The next save of the replay memory, up to `budget` entries (see [`ReplayMemory::take`]).
+    pub fn take_guards(&self, budget: usize) -> Saved {
+        self.replay.borrow().take(budget)
+    }
+
+    /// Applies a save of the replay memory that committed.
+    pub fn guards_saved(&self, saved: Saved) {
+        self.replay.borrow_mut().committed(saved);
     }
 
     /// How many requests reached the replay memory since it was last saved.
@@ -572,13 +570,25 @@ impl<T: DeserializeOwned> Mirror<T> {
     }
 }
 
-/// A connection that copies the WAL into the database file, beside the main connection.
+/// A second connection, beside the main one: it writes what is written behind (the replay
+/// memory and the journal), so that the platform's lock is not held meanwhile, and copies
+/// the WAL into the database file. SQLite lets one connection write at a time: the main
+/// connection's calls begin immediate transactions, which wait for a slice to commit.
 #[derive(Debug)]
-pub struct Checkpointer(Connection);
+pub struct Background(Connection);
 
-impl Checkpointer {
+impl Background {
+    /// Writes one save of the replay memory and one of the journal, in one transaction.
+    pub fn save(&mut self, guards: &Saved, rows: &journal::Taken) -> anyhow::Result<()> {
+        let tx = self.0.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        guards.write(&tx)?;
+        rows.write(&tx)?;
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Checkpoints as much as it can without waiting for the main connection.
-    pub fn run(&self) -> anyhow::Result<()> {
+    pub fn checkpoint(&self) -> anyhow::Result<()> {
         self.0.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
         Ok(())
     }
@@ -660,7 +670,7 @@ mod tests {
             .unwrap();
         }
         let mut store = SqliteStore::open(&data).unwrap();
-        let journal = crate::journal::Journal::load(store.conn()).unwrap();
+        let journal = journal::Journal::load(store.conn()).unwrap();
         let rows = journal.latest("c", 10);
         let ids: Vec<i64> = rows.iter().map(|it| it.id).collect();
         assert_eq!(ids, [9, 7], "rows of registered clients, newest first");
