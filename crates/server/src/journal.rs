@@ -245,6 +245,11 @@ impl Journal {
 }
 
 impl Taken {
+    /// Whether writing it would change nothing.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty() && !self.rewrite
+    }
+
     /// Writes the save; call it inside a transaction.
     pub fn write(&self, conn: &Connection) -> rusqlite::Result<()> {
         if self.rewrite {

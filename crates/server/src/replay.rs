@@ -202,6 +202,11 @@ impl Saved {
         self.entries.len()
     }
 
+    /// Whether writing it would change nothing.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty() && self.rewrite.is_none()
+    }
+
     /// Writes the save; call it inside a transaction.
     pub fn write(&self, conn: &Connection) -> rusqlite::Result<()> {
         if let Some(clocks) = &self.rewrite {

@@ -580,6 +580,9 @@ pub struct Background(Connection);
 impl Background {
     /// Writes one save of the replay memory and one of the journal, in one transaction.
     pub fn save(&mut self, guards: &Saved, rows: &journal::Taken) -> anyhow::Result<()> {
+        if guards.is_empty() && rows.is_empty() {
+            return Ok(());
+        }
         let tx = self.0.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         guards.write(&tx)?;
         rows.write(&tx)?;
