@@ -56,6 +56,25 @@ async fn client_routes_fall_back_to_index_html() -> anyhow::Result<()> {
 }
 
 #[tokio::test]
+async fn search_files_are_cached_and_revalidated_without_a_body() -> anyhow::Result<()> {
+    let sandbox = Sandbox::start().await?;
+    for path in ["/search/search_wasm_bg.wasm", "/search/search_wasm.js", "/search/index.bin"] {
+        let url = sandbox.url(path);
+        let first = get(&url, &[("accept-encoding", "br, gzip")]).await?;
+        assert_eq!(first.status, 200, "{path}");
+        assert_eq!(first.header("cache-control"), Some("no-cache"), "{path}");
+        let stamp = first.header("last-modified").map(str::to_owned);
+        let stamp = stamp.ok_or_else(|| anyhow::anyhow!("{path}: no last-modified"))?;
+        // The browser keeps the file and asks again with its date: nothing is sent back.
+        let again =
+            get(&url, &[("accept-encoding", "br, gzip"), ("if-modified-since", &stamp)]).await?;
+        assert_eq!(again.status, 304, "{path}");
+        assert!(again.body.is_empty(), "{path}");
+    }
+    sandbox.stop().await
+}
+
+#[tokio::test]
 async fn missing_assets_are_404_not_the_app() -> anyhow::Result<()> {
     let sandbox = Sandbox::start().await?;
     for path in ["/missing.js", "/images/nothing.png", "/portal_bg.wasm.txt"] {
