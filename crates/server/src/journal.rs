@@ -39,8 +39,8 @@ pub const KEEP: usize = Limit::MAX;
 /// The table is rewritten when it holds more than this many rows beyond twice memory's.
 const TABLE_SLACK: usize = 65_536;
 
-/// Journal rows per table row when the table is rewritten.
-const REWRITE_BATCH: usize = 4096;
+/// The most journal rows one table row holds.
+const ROW_ENTRIES: usize = 4096;
 
 /// One journal row.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -255,7 +255,7 @@ impl Taken {
         if self.rewrite {
             conn.execute("DELETE FROM journal_batches", [])?;
         }
-        for batch in self.rows.chunks(REWRITE_BATCH) {
+        for batch in self.rows.chunks(ROW_ENTRIES) {
             let rows: Vec<&Entry> = batch.iter().map(|row| &**row).collect();
             let body = to_json(&rows)?;
             conn.prepare_cached("INSERT INTO journal_batches (body) VALUES (?1)")?

@@ -1,9 +1,10 @@
 //! The mock platform as the server runs it: one engine over SQLite, behind a mutex.
 //!
 //! Every engine call goes through [`Platform::call`]: it runs on a blocking thread, takes the
-//! lock, starts a transaction (opened by the call's first statement, see `store`), hands the closure the engine, the clock and the random number
-//! generator, records the callbacks the call produced as pending deliveries, and commits. A
-//! failure anywhere rolls the whole call back. The engine is fast (microseconds per call), so
+//! lock, starts a transaction (opened by the call's first statement, see `store`), hands the
+//! closure the engine, the clock and the random number generator, records the callbacks the
+//! call produced as pending deliveries, and commits. A failure anywhere rolls the whole call
+//! back. The engine is fast (microseconds per call), so
 //! one lock is simpler than finer locking and never the bottleneck of a sandbox.
 
 use std::{

@@ -22,8 +22,8 @@ use crate::store::{from_json, to_i64, to_json};
 /// guards remember.
 const LOG_SLACK: usize = 65_536;
 
-/// Entries per row when the log is rewritten.
-const REWRITE_BATCH: usize = 4096;
+/// The most entries one row of the log holds.
+const ROW_ENTRIES: usize = 4096;
 
 /// One entry of the log: client, nonce, timestamp.
 type LogEntry = (String, String, u64);
@@ -55,7 +55,6 @@ pub struct Saved {
     /// The clients whose changes it covers entirely, with their newest nonce.
     clean: Vec<(String, Option<(String, u64)>)>,
     tails: HashMap<String, (String, u64)>,
-    log_rows: usize,
     /// For a rewrite, which replaces the whole log: every client's clock.
     rewrite: Option<Vec<(String, Option<u64>)>>,
 }
@@ -127,7 +126,7 @@ impl ReplayMemory {
         if self.rewrite || self.log_rows > 2 * remembered + LOG_SLACK {
             return self.take_all();
         }
-        let mut saved = Saved { log_rows: self.log_rows, complete: true, ..Saved::default() };
+        let mut saved = Saved { complete: true, ..Saved::default() };
         for client_id in &self.dirty {
             if saved.entries.len() >= budget {
                 saved.complete = false;
@@ -155,7 +154,6 @@ impl ReplayMemory {
                 saved.tails.insert(client_id.clone(), (nonce.to_owned(), at));
             }
         }
-        saved.log_rows += saved.entries.len();
         saved
     }
 
@@ -163,17 +161,19 @@ impl ReplayMemory {
     /// stays to be saved.
     pub fn committed(&mut self, saved: Saved) {
         for (client_id, newest_then) in &saved.clean {
-            if self.guards.get(client_id).map(newest) == Some(newest_then.clone()) {
+            if self.guards.get(client_id).map(newest).as_ref() == Some(newest_then) {
                 self.dirty.remove(client_id);
             }
         }
         self.saved_tails.extend(saved.tails);
-        self.log_rows = saved.log_rows;
+        if saved.rewrite.is_some() {
+            self.log_rows = saved.entries.len();
+            self.rewrite = false;
+        } else {
+            self.log_rows += saved.entries.len();
+        }
         if saved.complete {
             self.unsaved = 0;
-        }
-        if saved.rewrite.is_some() {
-            self.rewrite = false;
         }
     }
 
@@ -190,7 +190,6 @@ impl ReplayMemory {
                 saved.tails.insert(client_id.clone(), (nonce.to_owned(), at));
             }
         }
-        saved.log_rows = saved.entries.len();
         saved.rewrite = Some(clocks);
         saved
     }
@@ -215,7 +214,7 @@ impl Saved {
                 save_clock(conn, client_id, *last)?;
             }
         }
-        for batch in self.entries.chunks(REWRITE_BATCH) {
+        for batch in self.entries.chunks(ROW_ENTRIES) {
             append(conn, batch)?;
         }
         Ok(())
@@ -269,14 +268,23 @@ mod tests {
         memory.guard_mut(client).admit(&verified, &ReplayConfig::default(), at).unwrap();
     }
 
+    /// A database with the server's real schema.
+    fn database() -> Connection {
+        let conn = Connection::open_in_memory().unwrap();
+        crate::store::migrate(&conn).unwrap();
+        conn
+    }
+
+    /// Takes a save of up to `budget` entries, writes it and applies it.
+    fn save(memory: &mut ReplayMemory, conn: &Connection, budget: usize) {
+        let saved = memory.take(budget);
+        saved.write(conn).unwrap();
+        memory.committed(saved);
+    }
+
     #[test]
     fn saves_in_slices_add_up_to_the_whole_memory() {
-        let conn = Connection::open_in_memory().unwrap();
-        conn.execute_batch(
-            "CREATE TABLE replay_batches (seq INTEGER PRIMARY KEY, body TEXT NOT NULL);
-             CREATE TABLE replay_clocks (client_id TEXT PRIMARY KEY, last_timestamp_ms INTEGER);",
-        )
-        .unwrap();
+        let conn = database();
         let mut memory = ReplayMemory::default();
         for round in 0..3u64 {
             for i in 0..7u64 {
@@ -308,23 +316,14 @@ mod tests {
 
     #[test]
     fn a_forgotten_client_leaves_the_log_at_the_next_save() {
-        let conn = Connection::open_in_memory().unwrap();
-        conn.execute_batch(
-            "CREATE TABLE replay_batches (seq INTEGER PRIMARY KEY, body TEXT NOT NULL);
-             CREATE TABLE replay_clocks (client_id TEXT PRIMARY KEY, last_timestamp_ms INTEGER);",
-        )
-        .unwrap();
+        let conn = database();
         let mut memory = ReplayMemory::default();
         admit(&mut memory, "a", "n1", 1_000);
         admit(&mut memory, "b", "n2", 1_000);
-        let saved = memory.take(100);
-        saved.write(&conn).unwrap();
-        memory.committed(saved);
+        save(&mut memory, &conn, 100);
         memory.forget("a");
         conn.execute("DELETE FROM replay_clocks WHERE client_id = 'a'", []).unwrap();
-        let saved = memory.take(100);
-        saved.write(&conn).unwrap();
-        memory.committed(saved);
+        save(&mut memory, &conn, 100);
         let back = ReplayMemory::load(&conn).unwrap();
         assert_eq!(back.guards.keys().collect::<Vec<_>>(), ["b"]);
         assert_eq!(back.log_rows, 1);
@@ -333,12 +332,7 @@ mod tests {
 
     #[test]
     fn a_client_that_changes_while_its_save_is_written_is_saved_again() {
-        let conn = Connection::open_in_memory().unwrap();
-        conn.execute_batch(
-            "CREATE TABLE replay_batches (seq INTEGER PRIMARY KEY, body TEXT NOT NULL);
-             CREATE TABLE replay_clocks (client_id TEXT PRIMARY KEY, last_timestamp_ms INTEGER);",
-        )
-        .unwrap();
+        let conn = database();
         let mut memory = ReplayMemory::default();
         admit(&mut memory, "a", "n1", 1_000);
         let saved = memory.take(100);

@@ -140,10 +140,9 @@ DROP TABLE journal;
 /// ([`SqliteStore::take_guards`]) and writes it on a connection of its own ([`Background`]),
 /// outside the platform's lock, in slices; the timer does it every second (sooner when a few
 /// thousand requests are waiting), and the server when it stops. A crash loses at most that
-/// much replay memory. A nonce
-/// admitted by a call that then fails stays spent: the guard is changed in place and not
-/// rolled back, which errs on the safe side. Apart from the request journal (see
-/// `journal`), nothing else is written behind.
+/// much replay memory. A nonce admitted by a call that then fails stays spent: the guard is
+/// changed in place and not rolled back, which errs on the safe side. Apart from the request
+/// journal (see `journal`), nothing else is written behind.
 #[derive(Debug)]
 pub struct SqliteStore {
     conn: Connection,
@@ -598,7 +597,7 @@ impl Background {
 }
 
 /// Applies the migrations the database has not seen yet.
-fn migrate(conn: &Connection) -> anyhow::Result<()> {
+pub(crate) fn migrate(conn: &Connection) -> anyhow::Result<()> {
     let version: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
     let version = usize::try_from(version).unwrap_or(0);
     if version > MIGRATIONS.len() {
