@@ -62,6 +62,9 @@ pub enum Error {
     /// The platform failed internally, e.g. a certificate or signature could not be encoded
     /// (`D20000`).
     Internal,
+    /// The host's store failed (`D20000`); the text says how, for the host's log only: the
+    /// envelope carries the code's own message.
+    Store(String),
     /// An outcome decided in the app or by a selected fault scenario, carried as its code
     /// (e.g. [`Code::AuthRejected`], [`Code::SigningTimeout`]).
     Outcome(Code),
@@ -92,7 +95,7 @@ impl Error {
             Error::SigningNotAllowed => Code::SigningNotAllowed,
             Error::InconsistentHkic => Code::InconsistentHkic,
             Error::SigningAckFailed => Code::SigningAckFailed,
-            Error::Internal => Code::UnknownException,
+            Error::Internal | Error::Store(_) => Code::UnknownException,
             Error::Outcome(code) => *code,
         }
     }

@@ -226,6 +226,18 @@ impl ReplayGuard {
         Ok(())
     }
 
+    /// The one replay check that needs no memory of earlier requests: the timestamp's
+    /// distance from `now_ms`, when `config.max_clock_skew_ms` is set. For stores that keep
+    /// the replay memory themselves and apply the other checks as [`ReplayGuard::admit`]
+    /// does.
+    pub fn check_clock_skew(
+        request: &VerifiedRequest<'_>,
+        config: &ReplayConfig,
+        now_ms: u64,
+    ) -> Result<(), Error> {
+        check_clock_skew(request.timestamp_ms, now_ms, config.max_clock_skew_ms)
+    }
+
     /// The timestamp of the last admitted request, if any.
     pub fn last_timestamp_ms(&self) -> Option<u64> {
         self.last_timestamp_ms

@@ -11,11 +11,13 @@
 use std::time::Instant;
 
 use axum::{
-    Json,
+    Json, Router,
     body::Bytes,
     extract::{Path, State},
     http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header},
+    middleware,
     response::{IntoResponse, Redirect, Response},
+    routing::{any, get},
 };
 use protocol::{
     catalogue::{self, EndpointId},
@@ -26,11 +28,21 @@ use protocol::{
 
 use crate::{
     AppState,
+    error::AppError,
     journal::{self, NewEntry},
-    pages,
-    platform::Overrides,
-    state::{ApiError, overrides},
+    limits, pages,
+    sandbox_headers::SandboxHeaders,
 };
+
+/// The mock API at its real paths (and the pilot sandbox's), rate limited, and the status
+/// of a login page's ticket.
+pub fn routes(state: &AppState) -> Router<AppState> {
+    Router::new()
+        .route("/api/{*rest}", any(dispatch))
+        .route("/authentication/api/{*rest}", any(dispatch))
+        .layer(middleware::from_fn_with_state(state.clone(), limits::rate_limit))
+        .route("/sandbox/qr/{ticket}/status", get(qr_status))
+}
 
 /// Every method on `/api/…` and `/authentication/api/…`.
 pub async fn dispatch(
@@ -38,18 +50,19 @@ pub async fn dispatch(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
+    sandbox: Result<SandboxHeaders, AppError>,
     body: Bytes,
-) -> Result<Response, ApiError> {
+) -> Result<Response, AppError> {
     let is_get_qr = method == Method::GET
         && catalogue::find(catalogue::Method::Get, uri.path())
             .is_some_and(|e| e.id == EndpointId::GetQr);
     if is_get_qr {
-        return get_qr(state, uri, headers).await;
+        return get_qr(state, uri, headers, sandbox).await;
     }
     if method != Method::POST {
         return Ok(not_found_envelope());
     }
-    signed_post(state, uri, headers, body).await
+    signed_post(state, uri, headers, sandbox, body).await
 }
 
 /// A signed POST, through the engine.
@@ -57,10 +70,11 @@ async fn signed_post(
     state: AppState,
     uri: Uri,
     headers: HeaderMap,
+    sandbox: Result<SandboxHeaders, AppError>,
     body: Bytes,
-) -> Result<Response, ApiError> {
+) -> Result<Response, AppError> {
     let ready = state.ready()?;
-    let overrides = overrides(&headers)?;
+    let SandboxHeaders(overrides) = sandbox?;
     let started = Instant::now();
     let path = uri.path().to_owned();
     let client_id = header_text(&headers, "clientid").map(str::to_owned);
@@ -68,16 +82,14 @@ async fn signed_post(
         .platform
         .call_inline(move |core, now| {
             let scenario = overrides.scenario;
-            let reply = core.with_overrides(client_id.as_deref(), &overrides, |core| {
-                let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-                let req = ApiRequest {
-                    method: "POST",
-                    path: &path,
-                    headers: RequestHeaders::from_fn(get),
-                    body: &body,
-                };
-                core.engine.api(&req, now, &mut core.rng, scenario)
-            });
+            let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+            let req = ApiRequest {
+                method: "POST",
+                path: &path,
+                headers: RequestHeaders::from_fn(get),
+                body: &body,
+            };
+            let reply = core.engine.api(&req, now, &mut core.rng, &overrides);
             core.enqueue(&reply.outbound, client_id.as_deref(), now)?;
             let tx_id = Some(reply.tx_id.as_str());
             let entry = NewEntry {
@@ -109,11 +121,17 @@ async fn signed_post(
 }
 
 /// `GET /api/v1/auth/getQR`: the QR page, the broker page, a redirect, or an error page.
-async fn get_qr(state: AppState, uri: Uri, headers: HeaderMap) -> Result<Response, ApiError> {
+async fn get_qr(
+    state: AppState,
+    uri: Uri,
+    headers: HeaderMap,
+    sandbox: Result<SandboxHeaders, AppError>,
+) -> Result<Response, AppError> {
     let ready = state.ready()?;
-    let overrides = match overrides(&headers) {
-        Ok(it) => it,
-        Err(ApiError::BadRequest(text)) => return Ok(pages::bad_request(&text)),
+    // A browser asked for a page: a bad override header gets an error page, not JSON.
+    let overrides = match sandbox {
+        Ok(SandboxHeaders(it)) => it,
+        Err(AppError::BadRequest(text)) => return Ok(pages::bad_request(&text)),
         Err(err) => return Err(err),
     };
     let origin = state.origin(&headers);
@@ -126,10 +144,8 @@ async fn get_qr(state: AppState, uri: Uri, headers: HeaderMap) -> Result<Respons
     let res = ready
         .platform
         .call(move |core, now| {
-            let Overrides { scenario, .. } = overrides;
-            let res = core.with_overrides(client_id.as_deref(), &overrides, |core| {
-                core.engine.get_qr(&query, now, &mut core.rng, scenario)
-            });
+            let scenario = overrides.scenario;
+            let res = core.engine.get_qr(&query, now, &mut core.rng, &overrides);
             let (status, code) = match &res {
                 Ok(reply) => {
                     core.enqueue(&reply.outbound, client_id.as_deref(), now)?;
@@ -172,11 +188,11 @@ async fn get_qr(state: AppState, uri: Uri, headers: HeaderMap) -> Result<Respons
 pub async fn qr_status(
     State(state): State<AppState>,
     Path(ticket): Path<String>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, AppError> {
     let status = state
         .ready()?
         .platform
-        .call(move |core, now| Ok(core.engine.qr_status(&ticket, now)))
+        .call(move |core, now| Ok(core.engine.qr_status(&ticket, now)?))
         .await?;
     let mut res = Json(status).into_response();
     res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -4,6 +4,9 @@
 //! when the build left `.br`/`.gz` siblings, precompressed. A path that names no file and has
 //! no extension is a client-side route, so it gets `index.html`; a missing asset (a path with an
 //! extension) stays a 404.
+//!
+//! Without a built portal the server still runs the platform; every other path then answers
+//! [`not_built`].
 
 use std::{convert::Infallible, path::Path};
 
@@ -39,6 +42,19 @@ pub(crate) fn service(dist: &Path) -> AssetService {
         }
     });
     BoxCloneSyncService::new(svc)
+}
+
+/// The answer to a portal path when no portal was built: a 404 page that says how to build it.
+pub(crate) async fn not_built() -> Response<Body> {
+    let body = "<main><h1>The portal is not built</h1>\
+                <p>This server runs the mock iAM Smart platform (<code>/api/…</code>, \
+                <code>/sandbox/…</code>) without the developer portal. Build the portal with \
+                <code>cargo xtask dist</code> and restart the server, or point \
+                <code>--dist</code> at a built portal.</p></main>";
+    crate::pages::html(
+        StatusCode::NOT_FOUND,
+        crate::pages::document("Portal not built", "en", body),
+    )
 }
 
 fn last_segment(path: &str) -> &str {

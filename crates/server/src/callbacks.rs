@@ -14,23 +14,31 @@
 use std::time::Duration;
 
 use axum::{
-    Json,
+    Json, Router,
     body::Bytes,
     extract::{Path, Query, State},
     http::{StatusCode, Uri},
     response::{IntoResponse, Response},
+    routing::get,
 };
 use http_body_util::{BodyExt as _, Full};
 use hyper_util::{client::legacy::Client, rt::TokioExecutor};
-use protocol::engine::Store as _;
-use serde::Serialize;
-
 use crate::{
     AppState, SharedPlatform,
+    db::{Attempt, DueDelivery, InboxEntry, to_i64},
+    error::AppError,
     pages::{document, escape, html},
-    state::{ApiError, Limit, latest_rows},
-    store::to_i64,
+    state::Limit,
 };
+
+/// The callback inboxes and the delivery log.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/sandbox/inbox/{client}", get(inbox_get).post(inbox_post))
+        .route("/sandbox/inbox/{client}/entries", get(inbox_entries))
+        .route("/sandbox/clients/{client}/deliveries", get(deliveries))
+        .route("/sandbox/deliveries/{id}/replay", axum::routing::post(replay))
+}
 
 /// How many times a callback is tried before it is marked failed.
 pub const MAX_ATTEMPTS: i64 = 6;
@@ -43,55 +51,19 @@ const TICK: Duration = Duration::from_secs(5);
 /// How often the timer saves what is written behind (replay memory, journal).
 const FLUSH_EVERY: Duration = Duration::from_secs(1);
 
-/// One delivery, as listed.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Delivery {
-    pub id: i64,
-    pub client_id: Option<String>,
-    pub url: String,
-    /// The callback envelope as sent.
-    pub body: String,
-    /// `pending`, `delivered` or `failed`.
-    pub state: String,
-    pub attempts: i64,
-    pub next_attempt_ms: i64,
-    pub created_ms: i64,
-    pub updated_ms: i64,
-    pub response_status: Option<i64>,
-    pub response_body: Option<String>,
-    pub error: Option<String>,
-}
+/// How many due deliveries a worker claims at a time.
+const CLAIM: usize = 16;
+/// How long a claim keeps a delivery from other workers: longer than an attempt takes.
+const LEASE_MS: u64 = 3 * TIMEOUT.as_millis() as u64;
 
-/// One request that landed in an inbox.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct InboxEntry {
-    pub id: i64,
-    pub client_id: String,
-    pub received_ms: i64,
-    /// `GET` for a browser redirect, `POST` for a callback.
-    pub method: String,
-    pub query: String,
-    pub body: String,
-}
-
-/// Delivers due callbacks until the task is aborted.
+/// Delivers due callbacks until the task is aborted. Deliveries are claimed for a while
+/// (see `db::Db::claim_deliveries`), so several workers, on this server or others sharing
+/// its database, never send the same one twice.
 pub async fn deliver_forever(platform: SharedPlatform) {
     let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
     loop {
-        let due = platform
-            .call(|core, now| {
-                let mut stmt = core.store().conn().prepare_cached(
-                    "SELECT id, url, body FROM deliveries
-                     WHERE state = 'pending' AND next_attempt_ms <= ?1 ORDER BY id LIMIT 16",
-                )?;
-                let rows = stmt.query_map([to_i64(now)], |row| {
-                    Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?))
-                })?;
-                Ok(rows.collect::<Result<Vec<_>, _>>()?)
-            })
-            .await;
+        let due =
+            platform.call(|core, now| core.store().claim_deliveries(now, CLAIM, LEASE_MS)).await;
         let due = match due {
             Ok(due) => due,
             Err(err) => {
@@ -107,13 +79,22 @@ pub async fn deliver_forever(platform: SharedPlatform) {
         }
         // Attempts run side by side, so one slow e-service does not hold up the others.
         let mut attempts = tokio::task::JoinSet::new();
-        for (id, url, body) in due {
+        for due in due {
             let client = client.clone();
-            attempts.spawn(async move { (id, post(&client, &url, body).await) });
+            attempts.spawn(async move {
+                let outcome = post(&client, &due.url, due.body.clone()).await;
+                (due, outcome)
+            });
         }
         while let Some(done) = attempts.join_next().await {
-            let Ok((id, outcome)) = done else { continue };
-            let recorded = platform.call(move |core, now| record(core, id, &outcome, now)).await;
+            let Ok((due, outcome)) = done else { continue };
+            let recorded = platform
+                .call(move |core, now| {
+                    let attempt = attempt(&due, outcome, now);
+                    log_attempt(&attempt);
+                    core.store().record_attempt(&attempt)
+                })
+                .await;
             if let Err(err) = recorded {
                 tracing::error!("cannot record a delivery: {:#}", err.0);
             }
@@ -127,12 +108,13 @@ pub async fn tick_forever(platform: SharedPlatform) {
     loop {
         let ticked = platform
             .call(move |core, now| {
-                let outbound = core.engine.poll(now, &mut core.rng);
+                let outbound = core.engine.poll(now, &mut core.rng)?;
                 core.enqueue(&outbound, None, now)?;
                 if now.saturating_sub(last_purge) > 60_000 {
-                    core.store().purge_expired(now.saturating_sub(60 * 60 * 1000))?;
+                    let replay = core.engine.config().replay;
+                    core.store().purge(now.saturating_sub(60 * 60 * 1000), &replay)?;
                 }
-                Ok((core.engine.next_deadline(), now))
+                Ok((core.engine.next_deadline()?, now))
             })
             .await;
         let wait = match ticked {
@@ -180,7 +162,21 @@ async fn post(
     let attempt = async {
         let res = client.request(req).await.map_err(|err| format!("{err}"))?;
         let status = res.status().as_u16();
-        let bytes = res.into_body().collect().await.map_err(|err| format!("{err}"))?.to_bytes();
+        // Only the start of the answer is kept, so only that much is read: a target that
+        // answers hundreds of megabytes costs no more than one that answers a line.
+        let mut body = res.into_body();
+        let mut bytes = Vec::new();
+        while bytes.len() <= KEEP_BODY {
+            match body.frame().await {
+                None => break,
+                Some(frame) => {
+                    let frame = frame.map_err(|err| format!("{err}"))?;
+                    if let Some(data) = frame.data_ref() {
+                        bytes.extend_from_slice(data);
+                    }
+                }
+            }
+        }
         let mut body = String::from_utf8_lossy(&bytes[..bytes.len().min(KEEP_BODY)]).into_owned();
         if bytes.len() > KEEP_BODY {
             body.push('…');
@@ -194,20 +190,13 @@ async fn post(
     }
 }
 
-/// Records an attempt: delivered on 2xx, else retried later or given up.
-fn record(
-    core: &mut crate::platform::Core,
-    id: i64,
-    outcome: &Outcome,
-    now: u64,
-) -> anyhow::Result<()> {
-    let conn = core.store().conn();
-    let attempts: i64 =
-        conn.query_row("SELECT attempts FROM deliveries WHERE id = ?1", [id], |row| row.get(0))?;
-    let attempts = attempts + 1;
+/// What an attempt of `due` leaves in its row: delivered on 2xx, else tried again after
+/// 1 s, 2 s, 4 s … or, after [`MAX_ATTEMPTS`], failed.
+fn attempt(due: &DueDelivery, outcome: Outcome, now_ms: u64) -> Attempt {
+    let attempts = due.attempts + 1;
     let (status, body, error) = match outcome {
-        Outcome::Answered { status, body } => (Some(i64::from(*status)), Some(body.clone()), None),
-        Outcome::Failed(err) => (None, None, Some(err.clone())),
+        Outcome::Answered { status, body } => (Some(i64::from(status)), Some(body), None),
+        Outcome::Failed(err) => (None, None, Some(err)),
     };
     let ok = status.is_some_and(|s| (200..300).contains(&s));
     let state = match (ok, attempts >= MAX_ATTEMPTS) {
@@ -215,29 +204,27 @@ fn record(
         (false, true) => "failed",
         (false, false) => "pending",
     };
-    let backoff = 1000i64.saturating_mul(1 << (attempts - 1).clamp(0, 20));
-    conn.execute(
-        "UPDATE deliveries SET state = ?2, attempts = ?3, next_attempt_ms = ?4, updated_ms = ?5,
-             response_status = ?6, response_body = ?7, error = ?8 WHERE id = ?1",
-        rusqlite::params![
-            id,
-            state,
-            attempts,
-            to_i64(now).saturating_add(backoff),
-            to_i64(now),
-            status,
-            body,
-            error
-        ],
-    )?;
-    tracing::info!(
-        delivery = id,
-        attempts,
+    let backoff_ms = 1000u64 << (attempts - 1).clamp(0, 20);
+    Attempt {
+        id: due.id,
         state,
-        status = status.unwrap_or(0),
+        attempts,
+        next_attempt_ms: now_ms.saturating_add(backoff_ms),
+        now_ms,
+        status,
+        body,
+        error,
+    }
+}
+
+fn log_attempt(attempt: &Attempt) {
+    tracing::info!(
+        delivery = attempt.id,
+        attempts = attempt.attempts,
+        state = attempt.state,
+        status = attempt.status.unwrap_or(0),
         "callback attempt"
     );
-    Ok(())
 }
 
 /// `GET /sandbox/inbox/{clientID}`: a browser redirect landing in the inbox.
@@ -245,7 +232,7 @@ pub async fn inbox_get(
     State(state): State<AppState>,
     Path(client): Path<String>,
     uri: Uri,
-) -> Result<Response, ApiError> {
+) -> Result<Response, AppError> {
     let query = uri.query().unwrap_or_default().to_owned();
     let id = client.clone();
     let pairs = protocol::wire::parse_query(&query).unwrap_or_default();
@@ -274,7 +261,7 @@ pub async fn inbox_post(
     State(state): State<AppState>,
     Path(client): Path<String>,
     body: Bytes,
-) -> Result<Response, ApiError> {
+) -> Result<Response, AppError> {
     let body = String::from_utf8_lossy(&body).into_owned();
     keep(&state, client, "POST", String::new(), body).await?;
     Ok(Json(serde_json::json!({ "received": true })).into_response())
@@ -287,22 +274,27 @@ async fn keep(
     method: &'static str,
     query: String,
     body: String,
-) -> Result<(), ApiError> {
+) -> Result<(), AppError> {
     let known = state
         .ready()?
         .platform
         .call(move |core, now| {
-            if core.engine.store().client(&client).is_none() {
+            if !core.store().knows_client(&client) {
                 return Ok(false);
             }
-            core.store().conn().execute(
-                "INSERT INTO inbox (client_id, received_ms, method, query, body) VALUES (?1, ?2, ?3, ?4, ?5)",
-                rusqlite::params![client, to_i64(now), method, query, body],
-            )?;
+            let entry = InboxEntry {
+                id: 0,
+                client_id: client,
+                received_ms: to_i64(now),
+                method: method.to_owned(),
+                query,
+                body,
+            };
+            core.store().keep_inbox(&entry)?;
             Ok(true)
         })
         .await?;
-    if known { Ok(()) } else { Err(ApiError::NotFound) }
+    if known { Ok(()) } else { Err(AppError::NotFound) }
 }
 
 /// `GET /sandbox/inbox/{clientID}/entries?limit=N`: what landed in the inbox, newest first.
@@ -310,20 +302,10 @@ pub async fn inbox_entries(
     State(state): State<AppState>,
     Path(client): Path<String>,
     Query(limit): Query<Limit>,
-) -> Result<Response, ApiError> {
-    const SQL: &str = "SELECT id, client_id, received_ms, method, query, body FROM inbox
-                       WHERE client_id = ?1 ORDER BY id DESC LIMIT ?2";
-    latest_rows(&state, SQL, client, &limit, |row| {
-        Ok(InboxEntry {
-            id: row.get(0)?,
-            client_id: row.get(1)?,
-            received_ms: row.get(2)?,
-            method: row.get(3)?,
-            query: row.get(4)?,
-            body: row.get(5)?,
-        })
-    })
-    .await
+) -> Result<Response, AppError> {
+    let n = limit.rows();
+    let rows = state.ready()?.platform.call(move |core, _| core.store().inbox(&client, n)).await?;
+    Ok(Json(rows).into_response())
 }
 
 /// `GET /sandbox/clients/{clientID}/deliveries?limit=N`: the delivery log, newest first.
@@ -331,45 +313,23 @@ pub async fn deliveries(
     State(state): State<AppState>,
     Path(client): Path<String>,
     Query(limit): Query<Limit>,
-) -> Result<Response, ApiError> {
-    const SQL: &str = "SELECT id, client_id, url, body, state, attempts, next_attempt_ms,
-                              created_ms, updated_ms, response_status, response_body, error
-                       FROM deliveries WHERE client_id = ?1 ORDER BY id DESC LIMIT ?2";
-    latest_rows(&state, SQL, client, &limit, |row| {
-        Ok(Delivery {
-            id: row.get(0)?,
-            client_id: row.get(1)?,
-            url: row.get(2)?,
-            body: row.get(3)?,
-            state: row.get(4)?,
-            attempts: row.get(5)?,
-            next_attempt_ms: row.get(6)?,
-            created_ms: row.get(7)?,
-            updated_ms: row.get(8)?,
-            response_status: row.get(9)?,
-            response_body: row.get(10)?,
-            error: row.get(11)?,
-        })
-    })
-    .await
+) -> Result<Response, AppError> {
+    let n = limit.rows();
+    let rows =
+        state.ready()?.platform.call(move |core, _| core.store().deliveries(&client, n)).await?;
+    Ok(Json(rows).into_response())
 }
 
 /// `POST /sandbox/deliveries/{id}/replay`: queues a copy of a delivery; answers its new id.
 pub async fn replay(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, AppError> {
     let new_id = state
         .ready()?
         .platform
         .call(move |core, now| {
-            let conn = core.store().conn();
-            let changed = conn.execute(
-                "INSERT INTO deliveries (client_id, url, body, state, next_attempt_ms, created_ms, updated_ms)
-                 SELECT client_id, url, body, 'pending', ?2, ?2, ?2 FROM deliveries WHERE id = ?1",
-                rusqlite::params![id, to_i64(now)],
-            )?;
-            let new_id = (changed == 1).then(|| conn.last_insert_rowid());
+            let new_id = core.store().requeue_delivery(id, now)?;
             core.queued |= new_id.is_some();
             Ok(new_id)
         })
@@ -378,6 +338,6 @@ pub async fn replay(
         Some(new_id) => {
             Ok((StatusCode::ACCEPTED, Json(serde_json::json!({ "id": new_id }))).into_response())
         }
-        None => Err(ApiError::NotFound),
+        None => Err(AppError::NotFound),
     }
 }

@@ -1,8 +1,13 @@
 //! Configuration: flags and environment, parsed once into a validated [`Config`].
 
-use std::{net::SocketAddr, path::PathBuf};
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+};
 
 use anyhow::{Context as _, bail};
+
+use crate::db::Location;
 
 /// Raw command-line flags; every flag can also come from its `IAMS_*` environment variable.
 #[derive(Debug, clap::Parser)]
@@ -12,14 +17,19 @@ pub struct Args {
     #[arg(long, env = "IAMS_ADDR", default_value = "127.0.0.1:8080")]
     pub addr: SocketAddr,
     /// Folder of the built portal (holds `index.html`), as produced by `cargo xtask dist`.
-    #[arg(long, env = "IAMS_DIST", default_value = "dist")]
-    pub dist: PathBuf,
+    /// When not given, `dist` if it holds a built portal; without one, only the API is served.
+    #[arg(long, env = "IAMS_DIST")]
+    pub dist: Option<PathBuf>,
     /// Log filter, in `tracing` env-filter syntax (e.g. `info`, `server=debug`).
     #[arg(long, env = "IAMS_LOG", default_value = "info")]
     pub log: String,
     /// Folder of the mock platform's state (`sandbox.sqlite3`); created when missing.
     #[arg(long, env = "IAMS_DATA", default_value = "data")]
     pub data: PathBuf,
+    /// PostgreSQL database that holds the state instead of SQLite in `--data`, e.g.
+    /// `postgres://sandbox@db.internal/sandbox`; several servers may share it.
+    #[arg(long, env = "IAMS_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
     /// Token that guards the admin API; generated and printed at first run when absent.
     #[arg(long, env = "IAMS_ADMIN_TOKEN", hide_env_values = true)]
     pub admin_token: Option<String>,
@@ -42,13 +52,24 @@ pub struct Args {
     pub demo_kek_bits: usize,
 }
 
+/// Where the portal is looked for when `--dist` is not given.
+const DEFAULT_DIST: &str = "dist";
+
+/// The canonical path of a portal folder.
+fn portal(dist: &Path) -> anyhow::Result<PathBuf> {
+    dist.canonicalize().with_context(|| format!("cannot resolve {}", dist.display()))
+}
+
 /// Validated configuration; constructing one checks every setting.
 #[derive(Debug, Clone)]
 pub struct Config {
     pub addr: SocketAddr,
-    pub dist: PathBuf,
+    /// The built portal, canonical; `None` when there is none to serve.
+    pub dist: Option<PathBuf>,
     pub log: String,
     pub data: PathBuf,
+    /// Where the state lives: SQLite in `data`, or the PostgreSQL database.
+    pub database: Location,
     pub admin_token: Option<String>,
     pub public_url: Option<String>,
     pub body_limit: usize,
@@ -63,9 +84,10 @@ impl Args {
     pub fn with_folders(addr: SocketAddr, dist: PathBuf, data: PathBuf) -> Args {
         Args {
             addr,
-            dist,
+            dist: Some(dist),
             log: "info".into(),
             data,
+            database_url: None,
             admin_token: None,
             public_url: None,
             body_limit: 10 * 1024 * 1024,
@@ -77,19 +99,34 @@ impl Args {
 
     /// Checks the flags and turns them into a [`Config`].
     pub fn validate(self) -> anyhow::Result<Config> {
-        let index = self.dist.join("index.html");
-        if !index.is_file() {
-            bail!(
-                "no portal at {}: build it with `cargo xtask dist` or point --dist/IAMS_DIST at a built portal",
-                index.display()
-            );
-        }
-        let dist = self
-            .dist
-            .canonicalize()
-            .with_context(|| format!("cannot resolve {}", self.dist.display()))?;
+        let dist = match self.dist {
+            // A folder named on purpose must hold a portal: a typo should not go unnoticed.
+            Some(dist) => {
+                let index = dist.join("index.html");
+                if !index.is_file() {
+                    bail!(
+                        "no portal at {}: build it with `cargo xtask dist` or point --dist/IAMS_DIST at a built portal",
+                        index.display()
+                    );
+                }
+                Some(portal(&dist)?)
+            }
+            None => {
+                let dist = PathBuf::from(DEFAULT_DIST);
+                if dist.join("index.html").is_file() { Some(portal(&dist)?) } else { None }
+            }
+        };
         std::fs::create_dir_all(&self.data)
             .with_context(|| format!("cannot create the data folder {}", self.data.display()))?;
+        let database = match self.database_url {
+            None => Location::Sqlite(self.data.clone()),
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                Location::Postgres(url)
+            }
+            Some(_) => bail!(
+                "--database-url/IAMS_DATABASE_URL must be a postgres:// URL (leave it out for SQLite in --data)"
+            ),
+        };
         if let Some(token) = &self.admin_token
             && token.trim().len() < 8
         {
@@ -121,6 +158,7 @@ impl Args {
             dist,
             log: self.log,
             data: self.data,
+            database,
             admin_token: self.admin_token,
             public_url,
             body_limit: self.body_limit,

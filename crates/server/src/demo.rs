@@ -47,6 +47,8 @@ const DEMO_CLIENTS: &str = "demo_clients";
 /// Loads or creates the admin token and the demo clients; returns the admin token and the
 /// banner.
 pub fn init(core: &mut Core, config: &Config, base_url: &str) -> anyhow::Result<(String, Banner)> {
+    // Servers starting together on one database create the first run's state once.
+    core.store().lock_first_run()?;
     let (admin_token, new_admin_token) = match &config.admin_token {
         Some(token) => (token.clone(), None),
         None => match core.store().meta(ADMIN_TOKEN)? {
@@ -64,7 +66,7 @@ pub fn init(core: &mut Core, config: &Config, base_url: &str) -> anyhow::Result<
     };
     let demo = ids
         .iter()
-        .filter_map(|id| core.engine.store().client(id))
+        .filter_map(|id| core.engine.store().client(id).ok().flatten())
         .map(|c| DemoClient {
             client_id: c.client_id,
             secret: c.secret,
@@ -109,7 +111,7 @@ fn create_demo(core: &mut Core, config: &Config, base_url: &str) -> anyhow::Resu
             content_mode: mode,
             settings: ClientSettings::default(),
         };
-        core.engine.register_client(client);
+        core.engine.register_client(client)?;
         ids.push(client_id);
     }
     core.store().put_meta(DEMO_CLIENTS, &ids.join(","))?;
@@ -118,12 +120,7 @@ fn create_demo(core: &mut Core, config: &Config, base_url: &str) -> anyhow::Resu
 
 /// Keeps the private KEK of a client the sandbox generated, for the developer to download.
 pub fn save_private_key(core: &Core, client_id: &str, pem: &str) -> anyhow::Result<()> {
-    core.store().conn().execute(
-        "INSERT INTO kek_private_keys (client_id, pem) VALUES (?1, ?2)
-         ON CONFLICT (client_id) DO UPDATE SET pem = excluded.pem",
-        rusqlite::params![client_id, pem],
-    )?;
-    Ok(())
+    core.store().put_kek_private_key(client_id, pem)
 }
 
 /// `n` random bytes as lowercase hex.

@@ -19,19 +19,29 @@ use std::{
 };
 
 use axum::{
-    Json,
+    Json, Router,
     extract::{Path, Query, State},
     response::{IntoResponse, Response},
+    routing::get,
 };
 use rusqlite::Connection;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::{
     AppState,
+    error::AppError,
     platform::Core,
-    state::{ApiError, Limit},
-    store::{from_json, to_i64, to_json},
+    state::Limit,
+    db::{
+        sqlite::{from_json, to_json},
+        to_i64,
+    },
 };
+
+/// The journal's route.
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/sandbox/clients/{client}/journal", get(list))
+}
 
 /// How many rows are kept per client.
 pub const KEEP: usize = Limit::MAX;
@@ -115,9 +125,18 @@ pub struct Journal {
     table_rows: usize,
     /// Set when a client was forgotten: the next save rewrites the table.
     rewrite: bool,
+    /// Whether the rows only pass through memory on their way to a table shared with other
+    /// servers (PostgreSQL), which answers the listing: memory then keeps no latest rows and
+    /// never rewrites the table.
+    append_only: bool,
 }
 
 impl Journal {
+    /// A journal that appends to a shared table and keeps only what waits to be written.
+    pub fn append_only() -> Journal {
+        Journal { next_id: 1, append_only: true, ..Journal::default() }
+    }
+
     /// Reads the table back.
     pub fn load(conn: &Connection) -> rusqlite::Result<Journal> {
         let mut journal = Journal { next_id: 1, ..Journal::default() };
@@ -170,6 +189,9 @@ impl Journal {
     }
 
     fn keep(&mut self, entry: Arc<Entry>) {
+        if self.append_only {
+            return;
+        }
         let rows = self.latest.entry(entry.client_id.clone()).or_default();
         if rows.len() == KEEP {
             rows.pop_front();
@@ -183,7 +205,8 @@ pub fn record(core: &mut Core, entry: &NewEntry<'_>, now_ms: u64) -> anyhow::Res
     let Some(client_id) = entry.client_id.filter(|id| core.store().knows_client(id)) else {
         return Ok(());
     };
-    let journal = &mut core.journal;
+    let mut journal = core.journal.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let journal = &mut *journal;
     let row = Arc::new(Entry {
         id: journal.next_id,
         client_id: journal.word(client_id),
@@ -218,7 +241,8 @@ impl Journal {
     /// when the table has grown well beyond it or a client was forgotten).
     pub fn take(&self, budget: usize) -> Taken {
         let kept: usize = self.latest.values().map(VecDeque::len).sum();
-        if self.rewrite || self.table_rows > 2 * kept + TABLE_SLACK {
+        let grown = self.rewrite || self.table_rows > 2 * kept + TABLE_SLACK;
+        if grown && !self.append_only {
             let mut rows: Vec<Arc<Entry>> = self.latest.values().flatten().cloned().collect();
             rows.sort_by_key(|row| row.id);
             return Taken { rows, rewrite: true, complete: true };
@@ -245,6 +269,11 @@ impl Journal {
 }
 
 impl Taken {
+    /// The rows to write, oldest first.
+    pub fn rows(&self) -> Vec<&Entry> {
+        self.rows.iter().map(|row| &**row).collect()
+    }
+
     /// Whether writing it would change nothing.
     pub fn is_empty(&self) -> bool {
         self.rows.is_empty() && !self.rewrite
@@ -270,9 +299,8 @@ pub async fn list(
     State(state): State<AppState>,
     Path(client): Path<String>,
     Query(limit): Query<Limit>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, AppError> {
     let n = limit.rows();
-    let rows =
-        state.ready()?.platform.call(move |core, _| Ok(core.journal.latest(&client, n))).await?;
+    let rows = state.ready()?.platform.journal_latest(client, n).await?;
     Ok(Json(rows).into_response())
 }

@@ -1,10 +1,10 @@
 //! The thin server: the only crate that speaks HTTP or SQL.
 //!
-//! It serves the built portal (`dist/`) as a single-page app and runs the mock iAM Smart
-//! platform of `protocol::engine` live: every API of the catalogue at its real path (and the
-//! pilot sandbox's), the getQR login page, a simulated phone app, POST callbacks delivered by
-//! a background task, a callback inbox per client, an admin API and a request journal. State
-//! lives in SQLite in the data folder, so a restart loses no pending flow.
+//! It serves the built portal (`dist/`, when built) as a single-page app and runs the mock
+//! iAM Smart platform of `protocol::engine` live: every API of the catalogue at its real path
+//! (and the pilot sandbox's), the getQR login page, a simulated phone app, POST callbacks
+//! delivered by a background task, a callback inbox per client, an admin API and a request
+//! journal. State lives in SQLite in the data folder, so a restart loses no pending flow.
 //!
 //! The listener answers at once: until the database is open and migrated (and, at first run,
 //! the demo e-service created) the platform's routes answer 503, and so do they again while
@@ -13,17 +13,22 @@
 mod admin;
 mod api;
 mod assets;
+mod auth;
 mod callbacks;
 mod config;
+pub mod db;
 mod demo;
+mod error;
 mod journal;
 mod limits;
 mod pages;
 mod phone;
 mod platform;
-mod replay;
+mod sandbox_headers;
 mod state;
-mod store;
+
+#[cfg(test)]
+mod tests;
 
 use std::{future::Future, net::SocketAddr, sync::Arc};
 
@@ -31,9 +36,8 @@ use axum::{
     Json, Router,
     extract::{DefaultBodyLimit, State},
     http::StatusCode,
-    middleware,
     response::{IntoResponse, Response},
-    routing::{any, get, post},
+    routing::{any, get},
 };
 use tokio::net::TcpListener;
 use tower_http::{
@@ -46,43 +50,22 @@ pub use config::{Args, Config};
 pub use demo::Banner;
 pub use state::{AppState, Phase};
 
-/// Builds the whole application around `state`.
+/// Builds the whole application around `state`: one router per feature, then the portal.
 pub fn router(state: AppState) -> Router {
     let config = state.config();
-    let mock_api = Router::new()
-        .route("/api/{*rest}", any(api::dispatch))
-        .route("/authentication/api/{*rest}", any(api::dispatch))
-        .layer(middleware::from_fn_with_state(state.clone(), limits::rate_limit));
-    let sandbox = Router::new()
-        .route("/sandbox/qr/{ticket}/status", get(api::qr_status))
-        .route("/sandbox/app", get(phone::page))
-        .route("/sandbox/app/act", post(phone::act_form))
-        .route("/sandbox/app/launch", get(phone::launch))
-        .route("/sandbox/app/tasks/{ticket}", get(phone::task_json).post(phone::act_json))
-        .route("/sandbox/app/inbox/{persona}", get(phone::inbox_json))
-        .route("/sandbox/personas", get(phone::personas))
-        .route("/sandbox/scenarios", get(admin::scenarios))
-        .route("/sandbox/ca.pem", get(admin::ca_pem))
-        .route("/sandbox/inbox/{client}", get(callbacks::inbox_get).post(callbacks::inbox_post))
-        .route("/sandbox/inbox/{client}/entries", get(callbacks::inbox_entries))
-        .route("/sandbox/clients/{client}/deliveries", get(callbacks::deliveries))
-        .route("/sandbox/deliveries/{id}/replay", post(callbacks::replay))
-        .route("/sandbox/clients/{client}/journal", get(journal::list))
-        .route("/sandbox/clients/{client}/kek-private.pem", get(admin::kek_private_pem))
-        .route("/sandbox/admin/clients", get(admin::list_clients).post(admin::create_client))
-        .route("/sandbox/admin/clients/{client}", get(admin::get_client).put(admin::update_client))
-        .route("/sandbox/admin/clients/{client}/reset", post(admin::reset_client))
-        .route(
-            "/sandbox/admin/clients/{client}/settings",
-            get(admin::get_settings).post(admin::update_settings),
-        )
-        .route("/sandbox/{*rest}", any(not_found));
-    Router::new()
+    let app = Router::new()
         .route("/healthz", get(healthz))
-        .merge(mock_api)
-        .merge(sandbox)
-        .fallback_service(assets::service(&config.dist))
-        .layer(DefaultBodyLimit::max(config.body_limit))
+        .merge(api::routes(&state))
+        .merge(phone::routes())
+        .merge(admin::routes())
+        .merge(callbacks::routes())
+        .merge(journal::routes())
+        .route("/sandbox/{*rest}", any(not_found));
+    let app = match &config.dist {
+        Some(dist) => app.fallback_service(assets::service(dist)),
+        None => app.fallback(assets::not_built),
+    };
+    app.layer(DefaultBodyLimit::max(config.body_limit))
         .layer(CompressionLayer::new())
         // Failures are logged where they happen; 503s while starting are not errors.
         .layer(TraceLayer::new_for_http().on_failure(DefaultOnFailure::new().level(Level::DEBUG)))
@@ -106,7 +89,16 @@ pub async fn serve_with(
     on_ready: impl FnOnce(&Banner) + Send + 'static,
 ) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
-    tracing::info!(%addr, dist = %config.dist.display(), data = %config.data.display(), "serving");
+    match &config.dist {
+        Some(dist) => {
+            tracing::info!(%addr, dist = %dist.display(), data = %config.data.display(), "serving");
+        }
+        None => tracing::warn!(
+            %addr,
+            data = %config.data.display(),
+            "serving the API without the portal: build it with `cargo xtask dist`"
+        ),
+    }
     let state = AppState::new(config, base_url(addr));
     let starting = tokio::spawn(state::start(state.clone(), on_ready));
     let draining = state.clone();
@@ -168,7 +160,7 @@ async fn healthz(State(state): State<AppState>) -> Response {
 }
 
 async fn not_found() -> Response {
-    state::ApiError::NotFound.into_response()
+    error::AppError::NotFound.into_response()
 }
 
 #[derive(Debug, serde::Serialize)]

@@ -12,14 +12,14 @@
 //! `/sandbox/app/inbox`.
 
 use axum::{
-    Json,
+    Json, Router,
     body::Bytes,
     extract::{Path, Query, State},
-    http::{HeaderMap, StatusCode},
+    http::StatusCode,
     response::{IntoResponse, Redirect, Response},
+    routing::{get, post},
 };
 use protocol::{
-    Error,
     engine::{AppAction, AppView, Reply, TaskRequest, TaskStatus, personas},
     wire::{append_query, parse_query},
 };
@@ -27,9 +27,21 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     AppState,
+    error::AppError,
     pages::{document, escape, flow_name, html},
-    state::ApiError,
+    sandbox_headers::SandboxHeaders,
 };
+
+/// The simulated app: its page and forms, app-to-app launch, and the JSON routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/sandbox/app", get(page))
+        .route("/sandbox/app/act", post(act_form))
+        .route("/sandbox/app/launch", get(launch))
+        .route("/sandbox/app/tasks/{ticket}", get(task_json).post(act_json))
+        .route("/sandbox/app/inbox/{persona}", get(inbox_json))
+        .route("/sandbox/personas", get(personas))
+}
 
 /// The query of the app page.
 #[derive(Debug, Default, Deserialize)]
@@ -58,7 +70,7 @@ pub struct PersonaSummary {
 pub async fn page(
     State(state): State<AppState>,
     Query(query): Query<AppQuery>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, AppError> {
     let ready = state.ready()?;
     let ticket =
         query.ticket_id.clone().or_else(|| query.deep_link.as_deref().and_then(ticket_of_link));
@@ -81,7 +93,7 @@ pub async fn page(
                 let id = persona.clone();
                 let inbox = ready
                     .platform
-                    .call(move |core, now| Ok(core.engine.app_inbox(&id, now)))
+                    .call(move |core, now| Ok(core.engine.app_inbox(&id, now)?))
                     .await?;
                 inbox_page(&persona, &inbox)
             }
@@ -96,11 +108,10 @@ pub async fn page(
 /// app; a refused query shows its D-code.
 pub async fn launch(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    SandboxHeaders(overrides): SandboxHeaders,
     uri: axum::http::Uri,
-) -> Result<Response, ApiError> {
+) -> Result<Response, AppError> {
     let ready = state.ready()?;
-    let overrides = crate::state::overrides(&headers)?;
     let query = uri.query().unwrap_or_default().to_owned();
     let client_id = parse_query(&query)
         .ok()
@@ -108,10 +119,7 @@ pub async fn launch(
     let res = ready
         .platform
         .call(move |core, now| {
-            let scenario = overrides.scenario;
-            let res = core.with_overrides(client_id.as_deref(), &overrides, |core| {
-                core.engine.app_launch(&query, now, &mut core.rng, scenario)
-            });
+            let res = core.engine.app_launch(&query, now, &mut core.rng, &overrides);
             if let Ok(reply) = &res {
                 core.enqueue(&reply.outbound, client_id.as_deref(), now)?;
             }
@@ -128,12 +136,12 @@ pub async fn launch(
 }
 
 /// `POST /sandbox/app/act`: a form of the app page.
-pub async fn act_form(State(state): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
+pub async fn act_form(State(state): State<AppState>, body: Bytes) -> Result<Response, AppError> {
     let text = String::from_utf8_lossy(&body).replace('+', " ");
-    let pairs = parse_query(&text).map_err(|_| ApiError::BadRequest("unreadable form".into()))?;
+    let pairs = parse_query(&text).map_err(|_| AppError::BadRequest("unreadable form".into()))?;
     let get = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
     let ticket =
-        get("ticketID").ok_or_else(|| ApiError::BadRequest("ticketID is missing".into()))?;
+        get("ticketID").ok_or_else(|| AppError::BadRequest("ticketID is missing".into()))?;
     let persona = get("persona").filter(|p| !p.is_empty());
     let fields: Vec<String> =
         pairs.iter().filter(|(k, _)| k == "field").map(|(_, v)| v.clone()).collect();
@@ -141,7 +149,7 @@ pub async fn act_form(State(state): State<AppState>, body: Bytes) -> Result<Resp
         Some("open") => AppAction::Open {
             persona: persona
                 .clone()
-                .ok_or_else(|| ApiError::BadRequest("choose a persona".into()))?,
+                .ok_or_else(|| AppError::BadRequest("choose a persona".into()))?,
         },
         Some("approve") => {
             AppAction::Approve { persona: None, fields: get("consent").map(|_| fields) }
@@ -150,14 +158,18 @@ pub async fn act_form(State(state): State<AppState>, body: Bytes) -> Result<Resp
         Some("cancel") => AppAction::Cancel,
         Some("timeout") => AppAction::TimeOut,
         Some("fail") => AppAction::FailBiometric,
-        _ => return Err(ApiError::BadRequest("unknown action".into())),
+        _ => return Err(AppError::BadRequest("unknown action".into())),
     };
-    let res = act(&state, ticket.clone(), action).await?;
+    let refusal = match act(&state, ticket.clone(), action).await {
+        Ok(_) => None,
+        Err(AppError::Refused(err)) => Some(err),
+        Err(err) => return Err(err),
+    };
     let mut back = vec![("ticketID", ticket)];
     if let Some(persona) = persona {
         back.push(("persona", persona));
     }
-    if let Err(err) = res {
+    if let Some(err) = refusal {
         back.push(("error", format!("{}: {}", err.code().as_str(), err.message())));
     }
     Ok(Redirect::to(&append_query("/sandbox/app", &back)).into_response())
@@ -167,13 +179,10 @@ pub async fn act_form(State(state): State<AppState>, body: Bytes) -> Result<Resp
 pub async fn task_json(
     State(state): State<AppState>,
     Path(ticket): Path<String>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, AppError> {
     let view =
         state.ready()?.platform.call(move |core, _| Ok(core.engine.app_view(&ticket))).await?;
-    Ok(match view {
-        Ok(view) => Json(view).into_response(),
-        Err(err) => engine_error(&err),
-    })
+    Ok(Json(view.map_err(AppError::Refused)?).into_response())
 }
 
 /// `POST /sandbox/app/tasks/{ticket}` with an action as JSON, e.g. `{"action":"approve"}`.
@@ -181,27 +190,24 @@ pub async fn act_json(
     State(state): State<AppState>,
     Path(ticket): Path<String>,
     body: Bytes,
-) -> Result<Response, ApiError> {
+) -> Result<Response, AppError> {
     let action: AppAction = serde_json::from_slice(&body)
-        .map_err(|err| ApiError::BadRequest(format!("not an app action: {err}")))?;
-    Ok(match act(&state, ticket, action).await? {
-        Ok(reply) => Json(reply.value).into_response(),
-        Err(err) => engine_error(&err),
-    })
+        .map_err(|err| AppError::BadRequest(format!("not an app action: {err}")))?;
+    Ok(Json(act(&state, ticket, action).await?.value).into_response())
 }
 
 /// `GET /sandbox/app/inbox/{persona}`: the persona's pending requests, oldest first.
 pub async fn inbox_json(
     State(state): State<AppState>,
     Path(persona): Path<String>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, AppError> {
     if personas::find(&persona).is_err() {
-        return Err(ApiError::NotFound);
+        return Err(AppError::NotFound);
     }
     let inbox = state
         .ready()?
         .platform
-        .call(move |core, now| Ok(core.engine.app_inbox(&persona, now)))
+        .call(move |core, now| Ok(core.engine.app_inbox(&persona, now)?))
         .await?;
     Ok(Json(inbox).into_response())
 }
@@ -221,12 +227,12 @@ pub async fn personas() -> Json<Vec<PersonaSummary>> {
     )
 }
 
-/// Applies an action and queues its callbacks.
+/// Applies an action and queues its callbacks; a refusal is [`AppError::Refused`].
 async fn act(
     state: &AppState,
     ticket: String,
     action: AppAction,
-) -> Result<Result<Reply<AppView>, Error>, ApiError> {
+) -> Result<Reply<AppView>, AppError> {
     let res = state
         .ready()?
         .platform
@@ -240,17 +246,7 @@ async fn act(
             Ok(res)
         })
         .await?;
-    Ok(res)
-}
-
-/// An engine refusal as JSON: 404 for an unknown ticket or persona, 409 otherwise.
-fn engine_error(err: &Error) -> Response {
-    let status = match err {
-        Error::NotFound => StatusCode::NOT_FOUND,
-        _ => StatusCode::CONFLICT,
-    };
-    let body = serde_json::json!({ "error": err.message(), "code": err.code().as_str() });
-    (status, Json(body)).into_response()
+    res.map_err(AppError::Refused)
 }
 
 /// The ticket of a pasted deep link.

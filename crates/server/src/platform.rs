@@ -1,37 +1,43 @@
-//! The mock platform as the server runs it: one engine over SQLite, behind a mutex.
+//! The mock platform as the server runs it: engines over the storage boundary.
 //!
-//! Every engine call goes through [`Platform::call`]: it runs on a blocking thread, takes the
-//! lock, starts a transaction (opened by the call's first statement, see `store`), hands the
-//! closure the engine, the clock and the random number generator, records the callbacks the
-//! call produced as pending deliveries, and commits. A failure anywhere rolls the whole call
-//! back. The engine is fast (microseconds per call), so
-//! one lock is simpler than finer locking and never the bottleneck of a sandbox.
+//! Every engine call goes through [`Platform::call`]: it takes a free [`Core`] (an engine over
+//! one database connection, with its own random number generator), starts a transaction
+//! (opened by the call's first statement, see `db`), hands the closure the engine, the clock
+//! and the random number generator, records the callbacks the call produced as pending
+//! deliveries, and commits. A failure anywhere rolls the whole call back.
+//!
+//! On SQLite there is one core: the engine is fast (microseconds per call), SQLite has one
+//! writer, and signed API calls run on the request's own worker thread
+//! ([`Platform::call_inline`]). On PostgreSQL there are a few, each on its own connection,
+//! and calls run on blocking threads (a database round trip blocks); the database orders
+//! what calls on this or another instance do to the same rows (see `db::postgres`).
 
 use std::{
     sync::{Arc, Mutex, MutexGuard},
     time::{SystemTime, UNIX_EPOCH},
 };
 
-use protocol::{
-    engine::{AutoAnswer, Engine, EngineConfig, Outbound, Store},
-    scenario::Scenario,
-};
+use protocol::engine::{Engine, EngineConfig, Outbound};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng as _;
 use tokio::sync::{Notify, Semaphore};
 
 use crate::{
+    db::{Background, Db},
     journal,
-    store::{Background, SqliteStore, to_i64},
 };
 
-/// The engine, its store and its randomness, shared by every handler.
+/// The engines, their stores and their randomness, shared by every handler.
 #[derive(Debug)]
 pub struct Platform {
-    core: Mutex<Core>,
-    /// Lets one call at a time onto a blocking thread: waiting in line on the async side
-    /// is far cheaper than hundreds of blocking threads contending for the mutex.
+    cores: Vec<Mutex<Core>>,
+    /// Lets as many calls onto blocking threads as there are cores: waiting in line on the
+    /// async side is far cheaper than hundreds of blocking threads contending for them.
     gate: Semaphore,
+    /// Whether the state is shared with other servers (PostgreSQL).
+    shared: bool,
+    /// The request journal of this server.
+    journal: Arc<Mutex<journal::Journal>>,
     /// Writes what is written behind and copies the WAL into the database file, without
     /// holding up the calls; held for a whole flush, so flushes never overlap.
     background: Mutex<Background>,
@@ -48,23 +54,15 @@ const SLICE: usize = 256;
 /// How many rows waiting to be saved wake the timer before its tick.
 const SAVE_SOON: usize = 4096;
 
-/// What a call holds while it has the lock.
+/// What a call holds while it runs: an engine over one connection.
 #[derive(Debug)]
 pub struct Core {
-    pub engine: Engine<SqliteStore>,
+    pub engine: Engine<Db>,
     pub rng: ChaCha20Rng,
-    /// The request journal.
-    pub journal: journal::Journal,
+    /// The request journal (shared by the cores).
+    pub journal: Arc<Mutex<journal::Journal>>,
     /// Set by a call that queued a delivery, so the delivery worker is woken after it.
     pub queued: bool,
-}
-
-/// Per-request overrides of a client's settings, from the `X-Sandbox-*` headers.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Overrides {
-    pub persona: Option<String>,
-    pub auto_answer: Option<AutoAnswer>,
-    pub scenario: Option<Scenario>,
 }
 
 /// Why a platform call failed: the database, or a panic in the call.
@@ -72,28 +70,44 @@ pub struct Overrides {
 pub struct CallError(pub anyhow::Error);
 
 impl Platform {
-    /// The platform over an opened store.
-    pub fn new(store: SqliteStore) -> anyhow::Result<Platform> {
-        let mut seed = [0u8; 32];
-        getrandom::fill(&mut seed).map_err(|err| anyhow::anyhow!("no randomness: {err}"))?;
-        let journal = journal::Journal::load(store.conn())?;
-        let background = Mutex::new(store.background()?);
-        let core = Core {
-            engine: Engine::new(store, EngineConfig::default()),
-            rng: ChaCha20Rng::from_seed(seed),
-            journal,
-            queued: false,
-        };
+    /// The platform over an opened database: as many cores as it takes connections.
+    pub fn new(db: Db) -> anyhow::Result<Platform> {
+        let journal = Arc::new(Mutex::new(db.load_journal()?));
+        let background = Mutex::new(db.background()?);
+        let shared = db.is_shared();
+        let mut dbs = Vec::with_capacity(db.connections());
+        for _ in 1..db.connections() {
+            dbs.push(db.another()?);
+        }
+        dbs.insert(0, db);
+        let mut cores = Vec::with_capacity(dbs.len());
+        for db in dbs {
+            let mut seed = [0u8; 32];
+            getrandom::fill(&mut seed).map_err(|err| anyhow::anyhow!("no randomness: {err}"))?;
+            cores.push(Mutex::new(Core {
+                engine: Engine::new(db, EngineConfig::default()),
+                rng: ChaCha20Rng::from_seed(seed),
+                journal: Arc::clone(&journal),
+                queued: false,
+            }));
+        }
         Ok(Platform {
-            core: Mutex::new(core),
+            gate: Semaphore::new(cores.len()),
+            cores,
+            shared,
+            journal,
             background,
-            gate: Semaphore::new(1),
             changed: Notify::new(),
             save_due: Notify::new(),
         })
     }
 
-    /// Runs `f` with the engine in one transaction, on a blocking thread.
+    /// Whether the state is shared with other servers.
+    pub fn is_shared(&self) -> bool {
+        self.shared
+    }
+
+    /// Runs `f` with an engine in one transaction, on a blocking thread.
     pub async fn call<T, F>(self: &Arc<Self>, f: F) -> Result<T, CallError>
     where
         T: Send + 'static,
@@ -107,12 +121,17 @@ impl Platform {
         res.map_err(CallError)
     }
 
-    /// Like [`Platform::call`], on the current worker thread: for the signed API, whose
-    /// calls take microseconds, so that a thread hand-off would cost more than the call.
-    pub async fn call_inline<T>(
-        &self,
-        f: impl FnOnce(&mut Core, u64) -> anyhow::Result<T>,
-    ) -> Result<T, CallError> {
+    /// Like [`Platform::call`], on the current worker thread where the database needs no
+    /// round trip (SQLite): for the signed API, whose calls take microseconds, so that a
+    /// thread hand-off would cost more than the call.
+    pub async fn call_inline<T, F>(self: &Arc<Self>, f: F) -> Result<T, CallError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Core, u64) -> anyhow::Result<T> + Send + 'static,
+    {
+        if self.shared {
+            return self.call(f).await;
+        }
         self.call_blocking(f).map_err(CallError)
     }
 
@@ -121,8 +140,8 @@ impl Platform {
         &self,
         f: impl FnOnce(&mut Core, u64) -> anyhow::Result<T>,
     ) -> anyhow::Result<T> {
-        let mut core = self.lock();
-        core.store().begin()?;
+        let mut core = self.free_core();
+        core.store().begin();
         core.queued = false;
         match f(&mut core, now_ms()) {
             Ok(value) => {
@@ -130,7 +149,8 @@ impl Platform {
                 if std::mem::take(&mut core.queued) {
                     self.changed.notify_one();
                 }
-                if core.store().unsaved_nonces().max(core.journal.pending()) >= SAVE_SOON {
+                let waiting = core.store().unsaved_nonces().max(self.journal().pending());
+                if waiting >= SAVE_SOON {
                     self.save_due.notify_one();
                 }
                 Ok(value)
@@ -142,10 +162,42 @@ impl Platform {
         }
     }
 
-    /// Saves what is written behind (the replay memory, see [`SqliteStore`], and the journal,
-    /// see [`journal::Journal`]) in slices of [`SLICE`] entries: each is taken under the lock,
-    /// which takes microseconds, and written and committed on the background connection
-    /// without it, so calls go on meanwhile. Then checkpoints the WAL there too.
+    /// A core no call holds, else (only when calls bypass the gate) the first one, waited
+    /// for.
+    fn free_core(&self) -> MutexGuard<'_, Core> {
+        for core in &self.cores {
+            if let Ok(core) = core.try_lock() {
+                return core;
+            }
+        }
+        // A panic inside a call left an open transaction at worst; `begin` clears it.
+        self.cores[0].lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The journal, locked.
+    fn journal(&self) -> MutexGuard<'_, journal::Journal> {
+        self.journal.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The latest `n` journal rows of a client, newest first: from memory, or from the table
+    /// every server appends to after saving this one's rows.
+    pub async fn journal_latest(
+        self: &Arc<Self>,
+        client_id: String,
+        n: usize,
+    ) -> Result<Vec<journal::Entry>, CallError> {
+        if !self.shared {
+            return Ok(self.journal().latest(&client_id, n));
+        }
+        self.flush().await;
+        self.call(move |core, _| Ok(core.store().journal(&client_id, n)?.unwrap_or_default()))
+            .await
+    }
+
+    /// Saves what is written behind (SQLite's replay memory, see `db::sqlite`, and the
+    /// journal, see [`journal::Journal`]) in slices of [`SLICE`] entries: each is taken under
+    /// the lock, which takes microseconds, and written and committed on the background
+    /// connection without it, so calls go on meanwhile. Then checkpoints the WAL there too.
     pub async fn flush(self: &Arc<Self>) {
         let this = Arc::clone(self);
         match tokio::task::spawn_blocking(move || this.flush_blocking()).await {
@@ -158,18 +210,18 @@ impl Platform {
     fn flush_blocking(&self) -> anyhow::Result<()> {
         let mut background = self.background.lock().unwrap_or_else(|e| e.into_inner());
         loop {
-            let (guards, rows) = {
-                let core = self.lock();
-                let guards = core.store().take_guards(SLICE);
-                let rows = core.journal.take(SLICE.saturating_sub(guards.len()));
-                (guards, rows)
+            let guards = match self.shared {
+                false => self.free_core().store().take_guards(SLICE),
+                true => Default::default(),
             };
+            let rows = self.journal().take(SLICE.saturating_sub(guards.len()));
             let done = guards.complete && rows.complete;
             // Nothing is marked saved unless it committed: a failed slice is taken again.
             background.save(&guards, &rows)?;
-            let mut core = self.lock();
-            core.store().guards_saved(guards);
-            core.journal.committed(rows);
+            if !self.shared {
+                self.free_core().store().guards_saved(guards);
+            }
+            self.journal().committed(rows);
             if done {
                 break;
             }
@@ -179,16 +231,11 @@ impl Platform {
         }
         Ok(())
     }
-
-    fn lock(&self) -> MutexGuard<'_, Core> {
-        // A panic inside a call left an open transaction at worst; `begin` clears it.
-        self.core.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
 }
 
 impl Core {
     /// The store.
-    pub fn store(&self) -> &SqliteStore {
+    pub fn store(&self) -> &Db {
         self.engine.store()
     }
 
@@ -208,11 +255,7 @@ impl Core {
                 Some(id) => Some(id.to_owned()),
                 None => self.client_of_url(url)?,
             };
-            self.store().conn().execute(
-                "INSERT INTO deliveries (client_id, url, body, state, next_attempt_ms, created_ms, updated_ms)
-                 VALUES (?1, ?2, ?3, 'pending', ?4, ?4, ?4)",
-                rusqlite::params![client_id, url, body, to_i64(now_ms)],
-            )?;
+            self.store().queue_delivery(client_id.as_deref(), url, body, now_ms)?;
             self.queued = true;
             tracing::info!(client_id = client_id.as_deref().unwrap_or("?"), %url, "callback queued");
         }
@@ -226,36 +269,6 @@ impl Core {
             .into_iter()
             .find(|c| c.redirect_uris.iter().any(|u| u == url))
             .map(|c| c.client_id))
-    }
-
-    /// Runs `f` with the client's persona and automatic answer replaced by `overrides` for
-    /// the duration of the call (in the same transaction), then puts the client back.
-    pub fn with_overrides<T>(
-        &mut self,
-        client_id: Option<&str>,
-        overrides: &Overrides,
-        f: impl FnOnce(&mut Core) -> T,
-    ) -> T {
-        let changes = overrides.persona.is_some() || overrides.auto_answer.is_some();
-        let original = match client_id {
-            Some(id) if changes => self.engine.store().client(id),
-            _ => None,
-        };
-        if let Some(client) = &original {
-            let mut client = client.clone();
-            if let Some(persona) = &overrides.persona {
-                client.settings.persona = Some(persona.clone());
-            }
-            if let Some(auto) = overrides.auto_answer {
-                client.settings.auto_answer = auto;
-            }
-            self.engine.register_client(client);
-        }
-        let res = f(self);
-        if let Some(client) = original {
-            self.engine.register_client(client);
-        }
-        res
     }
 }
 

@@ -1,26 +1,21 @@
 //! The application state: configuration, the start-up phase, the platform once ready, and the
-//! background workers; plus the error type every sandbox handler answers with.
+//! background workers.
 
 use std::sync::{
     Arc, Mutex, OnceLock,
     atomic::{AtomicU8, Ordering},
 };
 
-use axum::{
-    Json,
-    http::{HeaderMap, HeaderValue, StatusCode, header},
-    response::{IntoResponse, Response},
-};
-use protocol::{engine::AutoAnswer, scenario::Scenario};
-use sha2::{Digest as _, Sha256};
+use axum::http::{HeaderMap, header};
 use tokio::task::JoinHandle;
 
 use crate::{
     Config, SharedPlatform, callbacks, demo,
     demo::Banner,
+    error::AppError,
     limits::RateLimiter,
-    platform::{CallError, Overrides, Platform},
-    store::SqliteStore,
+    platform::Platform,
+    db::Db,
 };
 
 /// Shared by every handler; cheap to clone.
@@ -53,21 +48,6 @@ pub enum Phase {
     Ready,
     /// Shutting down: finishing requests in flight, refusing new ones.
     Draining,
-}
-
-/// A sandbox handler's failure, answered as JSON `{"error": …}` with its HTTP status.
-#[derive(Debug)]
-pub enum ApiError {
-    /// 503: starting or draining.
-    Unavailable,
-    /// 400: the request is malformed; the text says how.
-    BadRequest(String),
-    /// 401: the admin token is missing or wrong.
-    Unauthorized,
-    /// 404.
-    NotFound,
-    /// 500: the database failed.
-    Internal,
 }
 
 impl AppState {
@@ -124,24 +104,10 @@ impl AppState {
     }
 
     /// The platform, when serving; 503 otherwise.
-    pub fn ready(&self) -> Result<&Ready, ApiError> {
+    pub fn ready(&self) -> Result<&Ready, AppError> {
         match (self.phase(), self.0.ready.get()) {
             (Phase::Ready, Some(ready)) => Ok(ready),
-            _ => Err(ApiError::Unavailable),
-        }
-    }
-
-    /// The platform, when serving, after checking the admin token of `headers`.
-    pub fn admin(&self, headers: &HeaderMap) -> Result<&Ready, ApiError> {
-        let ready = self.ready()?;
-        let presented = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .or_else(|| headers.get("x-admin-token").and_then(|v| v.to_str().ok()));
-        match presented {
-            Some(token) if same_secret(token.trim(), &ready.admin_token) => Ok(ready),
-            _ => Err(ApiError::Unauthorized),
+            _ => Err(AppError::Unavailable),
         }
     }
 
@@ -169,6 +135,13 @@ impl AppState {
     }
 }
 
+impl Ready {
+    /// The token the admin API requires (see [`crate::auth::AdminToken`]).
+    pub fn admin_token(&self) -> &str {
+        &self.admin_token
+    }
+}
+
 impl Phase {
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -185,8 +158,8 @@ pub async fn start(state: AppState, on_ready: impl FnOnce(&Banner) + Send + 'sta
     let config = state.config().clone();
     let base_url = state.base_url().to_owned();
     let opened = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
-        let store = SqliteStore::open(&config.data)?;
-        let platform = Arc::new(Platform::new(store)?);
+        let db = Db::open(&config.database)?;
+        let platform = Arc::new(Platform::new(db)?);
         let (token, banner) =
             platform.call_blocking(|core, _| demo::init(core, &config, &base_url))?;
         Ok((platform, token, banner))
@@ -213,88 +186,11 @@ pub async fn start(state: AppState, on_ready: impl FnOnce(&Banner) + Send + 'sta
     }
 }
 
-/// Reads the `X-Sandbox-Persona`, `X-Sandbox-Auto` and `X-Sandbox-Scenario` headers.
-pub fn overrides(headers: &HeaderMap) -> Result<Overrides, ApiError> {
-    let text = |name: &str| -> Result<Option<String>, ApiError> {
-        match headers.get(name) {
-            None => Ok(None),
-            Some(v) => match v.to_str() {
-                Ok(v) if !v.trim().is_empty() => Ok(Some(v.trim().to_owned())),
-                _ => Err(ApiError::BadRequest(format!("header {name} is not readable text"))),
-            },
-        }
-    };
-    let persona = text("x-sandbox-persona")?;
-    if let Some(id) = &persona
-        && protocol::engine::personas::find(id).is_err()
-    {
-        return Err(ApiError::BadRequest(format!("X-Sandbox-Persona: no persona {id:?}")));
-    }
-    let auto_answer = match text("x-sandbox-auto")?.as_deref() {
-        None => None,
-        Some("approve") => Some(AutoAnswer::Approve),
-        Some("deny") => Some(AutoAnswer::Deny),
-        Some("manual") => Some(AutoAnswer::Manual),
-        Some(other) => {
-            return Err(ApiError::BadRequest(format!(
-                "X-Sandbox-Auto: {other:?} is not approve, deny or manual"
-            )));
-        }
-    };
-    let scenario = match text("x-sandbox-scenario")? {
-        None => None,
-        Some(name) => Some(name.parse::<Scenario>().map_err(|_| {
-            ApiError::BadRequest(format!("X-Sandbox-Scenario: no scenario {name:?}"))
-        })?),
-    };
-    Ok(Overrides { persona, auto_answer, scenario })
-}
-
-/// Compares two secrets without leaking where they differ: both are hashed first, so the
-/// comparison also takes the same time whatever their lengths.
-pub fn same_secret(a: &str, b: &str) -> bool {
-    let (a, b) = (Sha256::digest(a.as_bytes()), Sha256::digest(b.as_bytes()));
-    let diff = a.iter().zip(b.iter()).fold(0u8, |acc, (x, y)| acc | (x ^ y));
-    std::hint::black_box(diff) == 0
-}
-
 /// Whether a `Host` header value is safe to put into a URL: a host name or address and port.
 fn is_plain_host(host: &str) -> bool {
     !host.is_empty()
         && host.len() <= 255
         && host.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
-}
-
-impl From<CallError> for ApiError {
-    fn from(err: CallError) -> ApiError {
-        tracing::error!("platform call failed: {:#}", err.0);
-        ApiError::Internal
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let (status, text) = match &self {
-            ApiError::Unavailable => {
-                (StatusCode::SERVICE_UNAVAILABLE, "the sandbox is starting or shutting down".into())
-            }
-            ApiError::BadRequest(text) => (StatusCode::BAD_REQUEST, text.clone()),
-            ApiError::Unauthorized => (
-                StatusCode::UNAUTHORIZED,
-                "missing or wrong admin token (Authorization: Bearer …)".into(),
-            ),
-            ApiError::NotFound => (StatusCode::NOT_FOUND, "not found".into()),
-            ApiError::Internal => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "the sandbox's database failed; see its log".into(),
-            ),
-        };
-        let mut res = (status, Json(serde_json::json!({ "error": text }))).into_response();
-        if matches!(self, ApiError::Unavailable) {
-            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-        }
-        res
-    }
 }
 
 /// The `?limit=N` of the listing routes: how many rows, newest first.
@@ -311,25 +207,4 @@ impl Limit {
     pub fn rows(&self) -> usize {
         self.limit.unwrap_or(50).clamp(1, Limit::MAX)
     }
-}
-
-/// Answers as JSON the rows that `sql` selects: one client's (`?1`), at most `limit` (`?2`).
-pub async fn latest_rows<T: serde::Serialize + Send + 'static>(
-    state: &AppState,
-    sql: &'static str,
-    client: String,
-    limit: &Limit,
-    row: fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
-) -> Result<Response, ApiError> {
-    let limit = crate::store::to_i64(limit.rows() as u64);
-    let rows = state
-        .ready()?
-        .platform
-        .call(move |core, _| {
-            let mut stmt = core.store().conn().prepare_cached(sql)?;
-            let rows = stmt.query_map(rusqlite::params![client, limit], row)?;
-            Ok(rows.collect::<Result<Vec<_>, _>>()?)
-        })
-        .await?;
-    Ok(Json(rows).into_response())
 }

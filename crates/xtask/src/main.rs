@@ -70,6 +70,7 @@ fn run(root: &std::path::Path, server_args: &[String]) -> anyhow::Result<()> {
 
 fn test(root: &std::path::Path, cargo_test_args: &[String]) -> anyhow::Result<()> {
     tools::ensure_browser()?;
+    tools::ensure_postgres()?;
     tools::ensure_python_packages()?;
     dist::build(root)?;
     let mut args = vec!["test", "--workspace"];

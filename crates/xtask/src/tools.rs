@@ -1,4 +1,4 @@
-//! External tools: cargo, rustup targets and the browser used by the tests.
+//! External tools: cargo, rustup targets, and the browser and PostgreSQL used by the tests.
 
 use std::{
     path::{Path, PathBuf},
@@ -60,6 +60,29 @@ pub(crate) fn ensure_browser() -> anyhow::Result<()> {
     };
     apt(&["update", "-qq"])?;
     apt(&["install", "-y", "-qq", "--no-install-recommends", "chromium", "chromium-driver"])
+}
+
+/// Installs Debian's PostgreSQL when no server is installed (no `/usr/lib/postgresql/*/bin/postgres`).
+/// The tests start their own throwaway server from it (`server::db::pg_temp`).
+pub(crate) fn ensure_postgres() -> anyhow::Result<()> {
+    let installed = std::fs::read_dir("/usr/lib/postgresql")
+        .map(|versions| {
+            versions.flatten().any(|version| version.path().join("bin/postgres").exists())
+        })
+        .unwrap_or(false);
+    if installed {
+        return Ok(());
+    }
+    eprintln!("xtask: installing postgresql with apt-get");
+    let sudo: &[&str] = if is_root() { &[] } else { &["sudo"] };
+    let apt = |args: &[&str]| {
+        let mut all: Vec<&str> = sudo.to_vec();
+        all.push("apt-get");
+        all.extend(args);
+        run(Command::new(all[0]).args(&all[1..]).env("DEBIAN_FRONTEND", "noninteractive"))
+    };
+    apt(&["update", "-qq"])?;
+    apt(&["install", "-y", "-qq", "--no-install-recommends", "postgresql"])
 }
 
 /// Installs the Python packages of the tests (`requests`, `cryptography`,

@@ -94,7 +94,7 @@ impl<S: Store> Engine<S> {
         let token = self.check_token(call, &req.access_token, &req.open_id, flow)?;
         let record = self
             .store
-            .business(&call.client.client_id, &req.business_id)
+            .business(&call.client.client_id, &req.business_id)?
             .filter(|it| it.anonymous && it.flow == flow)
             .filter(|it| it.persona.as_deref() == Some(token.persona.as_str()))
             .ok_or(Error::NotFound)?;
@@ -133,7 +133,7 @@ impl<S: Store> Engine<S> {
             scenario,
             status: TaskStatus::AwaitingPage,
         };
-        self.store.put_business(business_record(&task));
+        self.store.put_business(business_record(&task))?;
         let ticket = AnonymousTicket { business_id: open.business_id, ticket_id: task.id.clone() };
         let outbound = self.settle_new(task, now_ms, rng)?;
         let content = serde_json::to_value(ticket).map_err(|_| Error::Internal)?;

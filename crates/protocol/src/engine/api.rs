@@ -18,7 +18,7 @@ use crate::{
     catalogue::{self, CheckOptions, EndpointId, Method},
     content::{self, ContentMode},
     engine::{
-        ApiReply, ApiRequest, Call, Client, Engine, Flow, Outbound, Store, effective, fault,
+        ApiReply, ApiRequest, Call, Client, Engine, Flow, Outbound, Overrides, Store, effective, fault,
         fresh_iv, ids::tx_id,
     },
     headers,
@@ -38,22 +38,25 @@ pub(crate) struct Handled {
 impl<S: Store> Engine<S> {
     /// Handles a signed POST as received: path, raw headers and raw body.
     ///
-    /// `scenario` is a fault the request selects; without one, the client's default applies.
-    /// Every business outcome is HTTP 200 with the code in the envelope; a path the platform
+    /// `overrides` are the request's own choices of persona, automatic answer and fault
+    /// scenario; without them, the client's settings apply. Every business outcome is HTTP 200 with the code in the envelope; a path the platform
     /// does not serve is HTTP 404 with `D20027`.
     pub fn api(
         &mut self,
         req: &ApiRequest<'_>,
         now_ms: u64,
         rng: &mut impl CryptoRng,
-        scenario: Option<Scenario>,
+        overrides: &Overrides,
     ) -> ApiReply {
         let tx_id = tx_id(rng);
         let endpoint = Method::parse(req.method).and_then(|m| catalogue::find(m, req.path));
         let Some(endpoint) = endpoint.filter(|it| it.signed) else {
             return reply(404, Envelope::failure(tx_id, &Error::NotFound), Vec::new());
         };
-        match self.handle(endpoint.id, req, now_ms, rng, scenario) {
+        let scenario = overrides.scenario;
+        let handled =
+            self.with_overrides(overrides, |this| this.handle(endpoint.id, req, now_ms, rng, scenario));
+        match handled {
             Ok((content, outbound)) => {
                 let message = Code::Success.template().to_owned();
                 let envelope = Envelope { tx_id, code: Code::Success, message, content };
@@ -82,7 +85,7 @@ impl<S: Store> Engine<S> {
                 return Ok((Some(Content::Clear(grant)), Vec::new()));
             }
             EndpointId::RevokeKey => {
-                self.revoke_key(&client);
+                self.revoke_key(&client)?;
                 return Ok((None, Vec::new()));
             }
             _ => {}
@@ -91,7 +94,7 @@ impl<S: Store> Engine<S> {
         fault(scenario, Scenario::DecryptFail, Flow::Login)?;
         let cek = match client.content_mode {
             ContentMode::Plain => None,
-            ContentMode::Encrypted => self.current_cek(&client, now_ms),
+            ContentMode::Encrypted => self.current_cek(&client, now_ms)?,
         };
         let body = content::open_body(client.content_mode, req.body, cek.as_ref())?;
         check_fields(id, &body)?;
@@ -120,16 +123,18 @@ impl<S: Store> Engine<S> {
         now_ms: u64,
         scenario: Option<Scenario>,
     ) -> Result<Client, Error> {
-        let mut signer = None;
+        let mut signer = Ok(None);
         let verified = headers::verify_request(&req.headers, req.body, |id| {
-            signer = self.store.client(id);
-            signer.as_ref().map(|c| c.secret.clone())
-        })?;
+            signer = self.client(id);
+            signer.as_ref().ok().and_then(Option::as_ref).map(|c| c.secret.clone())
+        });
+        let signer = signer?;
+        let verified = verified?;
         let client = signer.ok_or(Error::InvalidParameter("clientID".into()))?;
         let scenario = effective(scenario, &client);
         fault(scenario, Scenario::BadSignature, Flow::Login)?;
         fault(scenario, Scenario::ReplayedNonce, Flow::Login)?;
-        self.store.replay_guard(&client.client_id).admit(&verified, &self.config.replay, now_ms)?;
+        self.store.admit(&verified, &self.config.replay, now_ms)?;
         Ok(client)
     }
 

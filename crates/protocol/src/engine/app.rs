@@ -68,20 +68,19 @@ pub struct AppView {
 impl<S: Store> Engine<S> {
     /// The task with this ticket ID, as the app shows it.
     pub fn app_view(&self, ticket_id: &str) -> Result<AppView, Error> {
-        let task = self.store.task(ticket_id).ok_or(Error::NotFound)?;
-        Ok(self.view(task))
+        let task = self.store.task(ticket_id)?.ok_or(Error::NotFound)?;
+        self.view(task)
     }
 
     /// The open requests waiting for `persona`, oldest first.
-    pub fn app_inbox(&self, persona: &str, now_ms: u64) -> Vec<AppView> {
+    pub fn app_inbox(&self, persona: &str, now_ms: u64) -> Result<Vec<AppView>, Error> {
         let mut res: Vec<Task> = self
             .store
-            .tasks()
+            .persona_tasks(persona)?
             .into_iter()
             .filter(|it| it.is_open() && now_ms < it.expires_ms)
-            .filter(|it| it.persona.as_deref() == Some(persona))
             .collect();
-        res.sort_by_key(|it| it.created_ms);
+        res.sort_by(|a, b| (a.created_ms, &a.id).cmp(&(b.created_ms, &b.id)));
         res.into_iter().map(|it| self.view(it)).collect()
     }
 
@@ -97,7 +96,7 @@ impl<S: Store> Engine<S> {
         now_ms: u64,
         rng: &mut impl CryptoRng,
     ) -> Result<Reply<AppView>, Error> {
-        let mut task = self.store.task(ticket_id).ok_or(Error::NotFound)?;
+        let mut task = self.store.task(ticket_id)?.ok_or(Error::NotFound)?;
         if !task.is_open() || task.status == TaskStatus::AwaitingPage {
             return Err(Error::NotFound);
         }
@@ -110,11 +109,11 @@ impl<S: Store> Engine<S> {
                 check_persona(&task, &persona)?;
                 task.persona = Some(persona);
                 task.status = TaskStatus::Opened;
-                self.store.put_task(task);
+                self.store.put_task(task)?;
                 Vec::new()
             }
             AppAction::Approve { persona, fields } => {
-                let client = self.store.client(&task.client_id).ok_or(Error::NotFound)?;
+                let client = self.client(&task.client_id)?.ok_or(Error::NotFound)?;
                 let persona = persona.unwrap_or_else(|| default_persona(&task, &client));
                 check_persona(&task, &persona)?;
                 self.answer(task, Answer::Approve { persona, consent: fields }, now_ms, rng)?
@@ -148,15 +147,15 @@ impl<S: Store> Engine<S> {
     }
 
     /// Dresses a task up the way the app shows it.
-    pub(crate) fn view(&self, task: Task) -> AppView {
-        let client_name = self.store.client(&task.client_id).map(|it| it.name).unwrap_or_default();
-        AppView {
+    pub(crate) fn view(&self, task: Task) -> Result<AppView, Error> {
+        let client_name = self.client(&task.client_id)?.map(|it| it.name).unwrap_or_default();
+        Ok(AppView {
             deep_link: qr::deep_link(task.flow(), &task.id),
             pushed: !task.same_device && !task.answers_by_redirect(),
             identification_code: self.identification_code(&task),
             client_name,
             task,
-        }
+        })
     }
 }
 

@@ -92,6 +92,33 @@ impl Default for ClientSettings {
     }
 }
 
+/// Per-call overrides of a client's settings (the `X-Sandbox-*` headers): the engine applies
+/// them to the client as it reads it during that one call, and never stores them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Overrides {
+    /// The persona who answers instead of the client's default.
+    pub persona: Option<String>,
+    /// The automatic answer instead of the client's.
+    pub auto_answer: Option<AutoAnswer>,
+    /// The fault scenario instead of the client's default.
+    pub scenario: Option<Scenario>,
+}
+
+impl Overrides {
+    /// Applies the overrides to `client`'s settings.
+    pub fn apply(&self, client: &mut Client) {
+        if let Some(persona) = &self.persona {
+            client.settings.persona = Some(persona.clone());
+        }
+        if let Some(auto) = self.auto_answer {
+            client.settings.auto_answer = auto;
+        }
+        if let Some(scenario) = self.scenario {
+            client.settings.scenario = Some(scenario);
+        }
+    }
+}
+
 impl Client {
     /// Checks that `uri` is registered, character for character (`D20008`).
     pub fn check_redirect_uri(&self, uri: &str) -> Result<(), Error> {

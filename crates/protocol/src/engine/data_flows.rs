@@ -120,7 +120,7 @@ impl<S: Store> Engine<S> {
         call.fault(Scenario::TokenExpired, flow)?;
         let token = self
             .store
-            .access_token(access_token)
+            .access_token(access_token)?
             .filter(|it| it.client_id == call.client.client_id && call.now_ms < it.expires_ms)
             .ok_or(Error::AccessTokenInvalid)?;
         call.fault(Scenario::UnknownOpenId, flow)?;
@@ -138,7 +138,7 @@ impl<S: Store> Engine<S> {
         flow: Flow,
     ) -> Result<(), Error> {
         call.fault(Scenario::DuplicateBusinessId, flow)?;
-        if self.store.business(&call.client.client_id, business_id).is_some() {
+        if self.store.business(&call.client.client_id, business_id)?.is_some() {
             return Err(Error::DuplicatedBusinessId);
         }
         Ok(())
@@ -172,7 +172,7 @@ impl<S: Store> Engine<S> {
             scenario,
             status: TaskStatus::Pending,
         };
-        self.store.put_business(business_record(&task));
+        self.store.put_business(business_record(&task))?;
         let response = TicketResponse {
             auth_by_qr: !task.same_device,
             ticket_id: task.same_device.then(|| task.id.clone()),

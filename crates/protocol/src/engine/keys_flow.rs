@@ -25,23 +25,27 @@ impl<S: Store> Engine<S> {
         rng: &mut impl CryptoRng,
     ) -> Result<Value, Error> {
         let kek = client.kek.as_ref().ok_or(Error::KekNotExist)?;
-        let mut state = self.store.cek(&client.client_id);
+        let mut state = self.store.cek(&client.client_id)?;
         let cek = state.issue_or_reuse(now_ms, client.settings.cek_ttl_ms, fresh_key(rng)).clone();
-        self.store.put_cek(&client.client_id, state);
+        self.store.put_cek(&client.client_id, state)?;
         let grant = KeyGrant::new(kek, &cek, client.settings.kek_padding, rng)?;
         serde_json::to_value(grant).map_err(|_| Error::Internal)
     }
 
     /// revokeKey: forgets the client's CEK.
-    pub(crate) fn revoke_key(&mut self, client: &Client) {
-        let mut state = self.store.cek(&client.client_id);
+    pub(crate) fn revoke_key(&mut self, client: &Client) -> Result<(), Error> {
+        let mut state = self.store.cek(&client.client_id)?;
         state.revoke();
-        self.store.put_cek(&client.client_id, state);
+        self.store.put_cek(&client.client_id, state)
     }
 
     /// The client's CEK valid at `now_ms`, if any.
-    pub(crate) fn current_cek(&self, client: &Client, now_ms: u64) -> Option<[u8; CEK_LEN]> {
-        self.store.cek(&client.client_id).current(now_ms).ok().map(|cek| *cek.key())
+    pub(crate) fn current_cek(
+        &self,
+        client: &Client,
+        now_ms: u64,
+    ) -> Result<Option<[u8; CEK_LEN]>, Error> {
+        Ok(self.store.cek(&client.client_id)?.current(now_ms).ok().map(|cek| *cek.key()))
     }
 
     /// The CEK a callback is sealed with (the current one, or a fresh one that becomes
@@ -53,9 +57,9 @@ impl<S: Store> Engine<S> {
         rng: &mut impl CryptoRng,
     ) -> Result<([u8; CEK_LEN], String), Error> {
         let kek = client.kek.as_ref().ok_or(Error::Encryption)?;
-        let mut state = self.store.cek(&client.client_id);
+        let mut state = self.store.cek(&client.client_id)?;
         let key = *state.issue_or_reuse(now_ms, client.settings.cek_ttl_ms, fresh_key(rng)).key();
-        self.store.put_cek(&client.client_id, state);
+        self.store.put_cek(&client.client_id, state)?;
         let settings = &client.settings;
         let secret_key =
             keys::wrap_cek_as(kek, &key, settings.kek_padding, settings.callback_key_form, rng)?;

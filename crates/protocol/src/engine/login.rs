@@ -30,7 +30,7 @@ impl<S: Store> Engine<S> {
         client: &Client,
         now_ms: u64,
         rng: &mut impl CryptoRng,
-    ) -> String {
+    ) -> Result<String, Error> {
         let ttl_ms = match task.anonymous {
             true => self.config.lifetimes.anonymous_code_ms,
             false => client.settings.auth_code_ttl_ms,
@@ -45,8 +45,8 @@ impl<S: Store> Engine<S> {
             expires_ms: now_ms.saturating_add(ttl_ms),
         };
         let res = code.code.clone();
-        self.store.put_auth_code(code);
-        res
+        self.store.put_auth_code(code)?;
+        Ok(res)
     }
 
     /// getToken: exchanges a single-use authorisation code for an access token.
@@ -59,7 +59,7 @@ impl<S: Store> Engine<S> {
         let req: TokenRequest = api::parse(body)?;
         call.fault(Scenario::ExpiredAuthCode, Flow::Login)?;
         let Call { client, now_ms, .. } = call;
-        let code = self.store.take_auth_code(&req.code).ok_or(Error::AuthCodeInvalid)?;
+        let code = self.store.take_auth_code(&req.code)?.ok_or(Error::AuthCodeInvalid)?;
         if code.client_id != client.client_id || now_ms >= code.expires_ms {
             return Err(Error::AuthCodeInvalid);
         }
@@ -85,7 +85,7 @@ impl<S: Store> Engine<S> {
             user_type: persona.user_type,
             scope: token.scopes.clone(),
         };
-        self.store.put_access_token(token);
+        self.store.put_access_token(token)?;
         serde_json::to_value(res).map_err(|_| Error::Internal)
     }
 

@@ -63,15 +63,15 @@ use crate::{
 };
 
 pub use app::{AppAction, AppView};
-pub use clients::{AutoAnswer, Client, ClientSettings};
+pub use clients::{AutoAnswer, Client, ClientSettings, Overrides};
 pub use flow::{Flow, Refusal};
 pub use personas::Persona;
 pub use qr::{PageKind, QrPage, QrStatus};
 pub use records::{
     AccessToken, AuthCode, BusinessRecord, FormInfo, SigningRequest, Task, TaskRequest, TaskStatus,
 };
-pub use store::{MemoryStore, Store};
-pub use timers::CLOSED_TASK_RETENTION_MS;
+pub use store::{MemoryStore, Store, Stored};
+pub use timers::{CLOSED_TASK_RETENTION_MS, POLL_BATCH};
 
 /// The scheme of the iAM Smart testing app, used in deep links and QR codes.
 pub const APP_SCHEME: &str = "hk.gov.iamsmart.testapp";
@@ -85,6 +85,8 @@ pub struct Engine<S> {
     ca: Option<SandboxCa>,
     /// The personas' signers issued so far by the CA.
     signers: Vec<Signer>,
+    /// The current call's overrides of its client's settings (see [`Engine::with_overrides`]).
+    overrides: Overrides,
 }
 
 /// Platform-wide settings of the engine. [`EngineConfig::default`] documents the defaults.
@@ -208,7 +210,7 @@ impl Default for Lifetimes {
 impl<S: Store> Engine<S> {
     /// An engine over `store` with `config`.
     pub fn new(store: S, config: EngineConfig) -> Engine<S> {
-        Engine { store, config, ca: None, signers: Vec::new() }
+        Engine { store, config, ca: None, signers: Vec::new(), overrides: Overrides::default() }
     }
 
     /// The engine's configuration.
@@ -232,8 +234,26 @@ impl<S: Store> Engine<S> {
     }
 
     /// Registers or replaces a client.
-    pub fn register_client(&mut self, client: Client) {
-        self.store.put_client(client);
+    pub fn register_client(&mut self, client: Client) -> Stored<()> {
+        self.store.put_client(client)
+    }
+
+    /// Runs `f` with `overrides` applied to every client the engine reads meanwhile; the
+    /// stored clients are not changed.
+    fn with_overrides<T>(&mut self, overrides: &Overrides, f: impl FnOnce(&mut Self) -> T) -> T {
+        self.overrides = overrides.clone();
+        let res = f(self);
+        self.overrides = Overrides::default();
+        res
+    }
+
+    /// The client registered as `client_id`, with the current call's overrides applied.
+    fn client(&self, client_id: &str) -> Stored<Option<Client>> {
+        let mut client = self.store.client(client_id)?;
+        if let Some(client) = &mut client {
+            self.overrides.apply(client);
+        }
+        Ok(client)
     }
 
     /// The sandbox root CA's certificate in PEM, for e-services to trust signatures.
@@ -255,7 +275,7 @@ impl<S: Store> Engine<S> {
 
     /// The client registered as `client_id`; an unknown one is an invalid `clientID`.
     fn known_client(&self, client_id: &str) -> Result<Client, Error> {
-        self.store.client(client_id).ok_or(Error::InvalidParameter("clientID".into()))
+        self.client(client_id)?.ok_or(Error::InvalidParameter("clientID".into()))
     }
 }
 

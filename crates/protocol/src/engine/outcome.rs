@@ -16,7 +16,8 @@ use crate::{
     Code, Error,
     content::{self, ContentMode},
     engine::{
-        AutoAnswer, Client, Engine, Flow, Outbound, Refusal, Store, Task, TaskRequest, TaskStatus,
+        AutoAnswer, Client, Engine, Flow, Outbound, Refusal, Store, Stored, Task, TaskRequest,
+        TaskStatus,
         data_flows::release_data, fresh_iv, ids, personas,
     },
     pki,
@@ -74,18 +75,18 @@ impl<S: Store> Engine<S> {
         rng: &mut impl CryptoRng,
     ) -> Result<Vec<Outbound>, Error> {
         if task.status == TaskStatus::AwaitingPage {
-            self.store.put_task(task);
+            self.store.put_task(task)?;
             return Ok(Vec::new());
         }
-        let client = self.store.client(&task.client_id).ok_or(Error::NotFound)?;
+        let client = self.client(&task.client_id)?.ok_or(Error::NotFound)?;
         match automatic(&task, &client, now_ms) {
             Some(Automatic::Now(answer)) => self.answer(task, answer, now_ms, rng),
             Some(Automatic::At(at_ms)) => {
-                self.store.put_task(Task { approve_at_ms: Some(at_ms), ..task });
+                self.store.put_task(Task { approve_at_ms: Some(at_ms), ..task })?;
                 Ok(Vec::new())
             }
             None => {
-                self.store.put_task(task);
+                self.store.put_task(task)?;
                 Ok(Vec::new())
             }
         }
@@ -100,7 +101,7 @@ impl<S: Store> Engine<S> {
         now_ms: u64,
         rng: &mut impl CryptoRng,
     ) -> Result<Vec<Outbound>, Error> {
-        let client = self.store.client(&task.client_id).ok_or(Error::NotFound)?;
+        let client = self.client(&task.client_id)?.ok_or(Error::NotFound)?;
         let decided = match answer {
             Answer::Approve { persona, consent } => {
                 task.persona = Some(persona);
@@ -116,13 +117,13 @@ impl<S: Store> Engine<S> {
             }
             Err(code) => (code, self.refuse(&task, &client, code, now_ms, rng)?, None),
         };
-        self.record_outcome(&task, code, result);
+        self.record_outcome(&task, code, result)?;
         let redirect = outbound.iter().find_map(|it| match it {
             Outbound::Redirect { url, .. } => Some(url.clone()),
             Outbound::Callback { .. } => None,
         });
         task.status = TaskStatus::Answered { code, redirect };
-        self.store.put_task(task);
+        self.store.put_task(task)?;
         Ok(outbound)
     }
 
@@ -162,7 +163,7 @@ impl<S: Store> Engine<S> {
     ) -> Result<(Vec<Outbound>, Option<Value>), Error> {
         let business_id = task.business_id.clone().unwrap_or_default();
         if task.flow() == Flow::Login || task.anonymous {
-            let code = self.issue_code(task, client, now_ms, rng);
+            let code = self.issue_code(task, client, now_ms, rng)?;
             let mut query = RedirectQuery::success(code, task.state.clone());
             let mut result = None;
             if task.anonymous {
@@ -244,12 +245,12 @@ impl<S: Store> Engine<S> {
     }
 
     /// Updates the business record of a task with its outcome.
-    fn record_outcome(&mut self, task: &Task, code: Code, result: Option<Value>) {
+    fn record_outcome(&mut self, task: &Task, code: Code, result: Option<Value>) -> Stored<()> {
         let Some(business_id) = &task.business_id else {
-            return;
+            return Ok(());
         };
-        let Some(mut record) = self.store.business(&task.client_id, business_id) else {
-            return;
+        let Some(mut record) = self.store.business(&task.client_id, business_id)? else {
+            return Ok(());
         };
         record.code = Some(code);
         record.persona = task.persona.clone();
@@ -257,7 +258,7 @@ impl<S: Store> Engine<S> {
             Value::Object(map) => Some(map),
             _ => None,
         });
-        self.store.put_business(record);
+        self.store.put_business(record)
     }
 }
 

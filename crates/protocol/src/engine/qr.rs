@@ -18,7 +18,7 @@ use crate::{
     Error,
     catalogue::EndpointId,
     engine::{
-        APP_SCHEME, AppView, Engine, Flow, Reply, Store, Task, TaskRequest, TaskStatus, api,
+        APP_SCHEME, AppView, Engine, Flow, Overrides, Reply, Store, Task, TaskRequest, TaskStatus, api,
         effective, ids,
     },
     scenario::Scenario,
@@ -85,6 +85,16 @@ impl<S: Store> Engine<S> {
         query: &str,
         now_ms: u64,
         rng: &mut impl CryptoRng,
+        overrides: &Overrides,
+    ) -> Result<Reply<QrPage>, Error> {
+        self.with_overrides(overrides, |this| this.open_qr(query, now_ms, rng, overrides.scenario))
+    }
+
+    fn open_qr(
+        &mut self,
+        query: &str,
+        now_ms: u64,
+        rng: &mut impl CryptoRng,
         scenario: Option<Scenario>,
     ) -> Result<Reply<QrPage>, Error> {
         let query = self.checked_login_query(query, false)?;
@@ -125,6 +135,16 @@ impl<S: Store> Engine<S> {
         query: &str,
         now_ms: u64,
         rng: &mut impl CryptoRng,
+        overrides: &Overrides,
+    ) -> Result<Reply<AppView>, Error> {
+        self.with_overrides(overrides, |this| this.launch(query, now_ms, rng, overrides.scenario))
+    }
+
+    fn launch(
+        &mut self,
+        query: &str,
+        now_ms: u64,
+        rng: &mut impl CryptoRng,
         scenario: Option<Scenario>,
     ) -> Result<Reply<AppView>, Error> {
         let query = self.checked_login_query(query, true)?;
@@ -141,18 +161,18 @@ impl<S: Store> Engine<S> {
     }
 
     /// Where a login or anonymous ticket stands, for its page to poll.
-    pub fn qr_status(&self, ticket_id: &str, now_ms: u64) -> QrStatus {
-        let Some(task) = self.store.task(ticket_id) else {
-            return QrStatus::Unknown;
+    pub fn qr_status(&self, ticket_id: &str, now_ms: u64) -> Result<QrStatus, Error> {
+        let Some(task) = self.store.task(ticket_id)? else {
+            return Ok(QrStatus::Unknown);
         };
-        match task.status {
+        Ok(match task.status {
             TaskStatus::Answered { redirect: Some(url), .. } => QrStatus::Redirect { url },
             TaskStatus::Answered { redirect: None, .. } => QrStatus::Unknown,
             TaskStatus::Expired => QrStatus::Expired,
             _ if now_ms >= task.expires_ms => QrStatus::Expired,
             TaskStatus::Opened => QrStatus::Scanned,
             TaskStatus::AwaitingPage | TaskStatus::Pending => QrStatus::Waiting,
-        }
+        })
     }
 
     /// Validates a login query's fields (allowing app sources for an app-to-app launch),
@@ -179,7 +199,7 @@ impl<S: Store> Engine<S> {
         same_device: bool,
         now_ms: u64,
     ) -> Result<Task, Error> {
-        let task = self.store.task(ticket_id).ok_or(Error::NotFound)?;
+        let task = self.store.task(ticket_id)?.ok_or(Error::NotFound)?;
         let bindable = matches!(task.status, TaskStatus::AwaitingPage | TaskStatus::Pending);
         if task.client_id != query.client_id || !task.anonymous || !bindable {
             return Err(Error::NotFound);

@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 
 use crate::{
     Code,
-    engine::Flow,
+    engine::{CLOSED_TASK_RETENTION_MS, Flow},
     scenario::Scenario,
     vocab::{EmeField, Lang, ProfileField, Scopes, SigAlgo, SigningResult, Source},
     wire::{EmeForm, HashToSign, PdfToSign, SigningInfo},
@@ -225,6 +225,19 @@ impl Task {
     /// Whether the task still waits for an answer.
     pub fn is_open(&self) -> bool {
         matches!(self.status, TaskStatus::AwaitingPage | TaskStatus::Pending | TaskStatus::Opened)
+    }
+
+    /// When the timer ([`Engine::poll`](crate::engine::Engine::poll)) next has something to
+    /// do with the task: its delayed approval or its expiry while open; the end of its
+    /// retention ([`CLOSED_TASK_RETENTION_MS`]) once closed. Stores index it.
+    pub fn due_ms(&self) -> u64 {
+        if !self.is_open() {
+            return self.expires_ms.saturating_add(CLOSED_TASK_RETENTION_MS);
+        }
+        match self.approve_at_ms {
+            Some(at) if self.status != TaskStatus::AwaitingPage => at.min(self.expires_ms),
+            _ => self.expires_ms,
+        }
     }
 }
 

@@ -63,11 +63,11 @@ impl<S: Store> Engine<S> {
         call.fault(Scenario::AckFailed, Flow::Signing)?;
         let mut record = self
             .store
-            .business(&call.client.client_id, &req.business_id)
+            .business(&call.client.client_id, &req.business_id)?
             .filter(|it| it.flow.is_signing() && it.code.is_some() && it.ack.is_none())
             .ok_or(Error::SigningAckFailed)?;
         record.ack = Some(req.signing_result);
-        self.store.put_business(record);
+        self.store.put_business(record)?;
         Ok(Handled::default())
     }
 

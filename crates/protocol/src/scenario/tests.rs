@@ -148,7 +148,7 @@ mod engine {
     fn per_flow(scenario: Scenario) -> Vec<Code> {
         let mut sb = Sandbox::new(ContentMode::Encrypted);
         let query = sb.login_query(Source::PcBrowser, None);
-        let reply = sb.engine.get_qr(&query, sb.now, &mut sb.rng, Some(scenario)).unwrap();
+        let reply = sb.engine.get_qr(&query, sb.now, &mut sb.rng, &crate::engine::Overrides { scenario: Some(scenario), ..Default::default() }).unwrap();
         let mut res = vec![redirect_query(&reply.outbound, LOGIN_URI).error_code.unwrap()];
         let login = sb.login("chan-tai-man");
         for (idx, (path, flow)) in LOGGED_IN.into_iter().enumerate() {
@@ -177,7 +177,7 @@ mod engine {
             Scenario::AckFailed => {
                 let path = LOGGED_IN[3].0;
                 sb.post(path, Some(body(&login, Flow::Signing, "s1")));
-                let task = sb.engine.app_inbox("chan-tai-man", sb.now).remove(0).task;
+                let task = sb.engine.app_inbox("chan-tai-man", sb.now).unwrap().remove(0).task;
                 sb.app(&task.id, approve());
                 let ack = json!({ "businessID": "s1", "signingResult": "SR001" });
                 ("/api/v1/account/signing/ackResult", Some(ack))
@@ -206,7 +206,7 @@ mod engine {
             Scenario::IdCardError => {
                 let mut sb = Sandbox::new(ContentMode::Plain);
                 let query = sb.login_query(Source::IosSafari, None);
-                let reply = sb.engine.get_qr(&query, sb.now, &mut sb.rng, Some(scenario)).unwrap();
+                let reply = sb.engine.get_qr(&query, sb.now, &mut sb.rng, &crate::engine::Overrides { scenario: Some(scenario), ..Default::default() }).unwrap();
                 vec![redirect_query(&reply.outbound, LOGIN_URI).error_code.unwrap()]
             }
             Scenario::SlowApproval { delay_ms } => {
@@ -217,7 +217,7 @@ mod engine {
                     sb.post_with(path, Some(body(&login, Flow::Reauth, "r1")), Some(scenario));
                 assert!(answer.raw.outbound.is_empty());
                 sb.advance(delay_ms);
-                let outbound = sb.engine.poll(sb.now, &mut sb.rng);
+                let outbound = sb.engine.poll(sb.now, &mut sb.rng).unwrap();
                 vec![sb.callback(&outbound).0]
             }
             Scenario::BadSignature
@@ -360,7 +360,7 @@ mod engine {
         assert_eq!(redirect_query(&reply.outbound, LOGIN_URI).error_code, Some(Code::AuthRejected));
         let query = sb.login_query(Source::PcBrowser, None);
         let slow = Some(Scenario::SlowApproval { delay_ms: 1_000 });
-        let reply = sb.engine.get_qr(&query, sb.now, &mut sb.rng, slow).unwrap();
+        let reply = sb.engine.get_qr(&query, sb.now, &mut sb.rng, &crate::engine::Overrides { scenario: slow, ..Default::default() }).unwrap();
         assert!(reply.outbound.is_empty());
     }
 
@@ -382,7 +382,7 @@ mod engine {
             let answer = sb.post_with(path, Some(body), Some(scenario));
             let ticket = answer.content.unwrap()["ticketID"].as_str().unwrap().to_owned();
             let query = sb.login_query(Source::PcBrowser, Some(&ticket));
-            sb.engine.get_qr(&query, sb.now, &mut sb.rng, None).unwrap();
+            sb.engine.get_qr(&query, sb.now, &mut sb.rng, &Default::default()).unwrap();
             sb.app(&ticket, open("chan-tai-man"));
             let reply = sb.app(&ticket, approve());
             assert_eq!(redirect_query(&reply.outbound, LOGIN_URI).error_code, Some(expect));

@@ -35,7 +35,7 @@ pub(super) fn check_post(sb: &mut Sandbox, path: &str, body: Value, expect: &str
 /// Checks a getQR query's error code.
 #[track_caller]
 fn check_get_qr(sb: &mut Sandbox, query: &str, expect: &str) {
-    let err = sb.engine.get_qr(query, sb.now, &mut sb.rng, None).unwrap_err();
+    let err = sb.engine.get_qr(query, sb.now, &mut sb.rng, &Default::default()).unwrap_err();
     assert_eq!(err.code().as_str(), expect, "{query}: {err}");
 }
 
@@ -183,7 +183,7 @@ fn unknown_expired_or_foreign_access_token_is_d20009() {
         issued_ms: sb.now,
         expires_ms: sb.now + 1000,
     };
-    sb.engine.store_mut().put_access_token(foreign);
+    sb.engine.store_mut().put_access_token(foreign).unwrap();
     let mut body = profile(&login, "b2");
     body["accessToken"] = json!("f".repeat(32));
     check_post(&mut sb, PROFILE, body, "D20009");
@@ -273,7 +273,7 @@ fn callback_that_cannot_be_sealed_is_d30003() {
     let login = sb.login("chan-tai-man");
     check_post(&mut sb, PROFILE, profile(&login, "b1"), "D00000");
     sb.edit_client(|client| client.kek = None);
-    let task = sb.engine.app_inbox("chan-tai-man", sb.now).remove(0).task;
+    let task = sb.engine.app_inbox("chan-tai-man", sb.now).unwrap().remove(0).task;
     let reply = sb.app(&task.id, approve());
     assert_eq!(sb.callback(&reply.outbound), (Code::EncryptionException, None));
 }
@@ -314,10 +314,10 @@ fn get_qr_checks_its_query() {
 fn app_launch_needs_an_app_source() {
     let mut sb = Sandbox::new(ContentMode::Plain);
     let query = sb.login_query(Source::PcBrowser, None);
-    let err = sb.engine.app_launch(&query, sb.now, &mut sb.rng, None).unwrap_err();
+    let err = sb.engine.app_launch(&query, sb.now, &mut sb.rng, &Default::default()).unwrap_err();
     assert_eq!(err, Error::UnsupportedSource);
     for source in [Source::AppLink, Source::AppScheme, Source::AppPackage] {
         let query = sb.login_query(source, None);
-        assert!(sb.engine.app_launch(&query, sb.now, &mut sb.rng, None).is_ok(), "{source}");
+        assert!(sb.engine.app_launch(&query, sb.now, &mut sb.rng, &Default::default()).is_ok(), "{source}");
     }
 }

@@ -135,12 +135,12 @@ fn memory_store_survives_serialisation_mid_flow() {
     assert_eq!(serde_json::to_string(&store).unwrap(), saved);
     sb.engine = Engine::new(store, EngineConfig::default());
 
-    let task = sb.engine.app_inbox("chan-tai-man", sb.now).remove(0).task;
+    let task = sb.engine.app_inbox("chan-tai-man", sb.now).unwrap().remove(0).task;
     let reply = sb.app(&task.id, approve());
     let (code, content) = sb.callback(&reply.outbound);
     assert_eq!(code, Code::Success);
     assert_eq!(content.unwrap()["gender"], "M");
-    assert!(sb.engine.store().business(CLIENT_ID, "persisted").unwrap().code.is_some());
+    assert!(sb.engine.store().business(CLIENT_ID, "persisted").unwrap().unwrap().code.is_some());
 }
 
 #[test]
@@ -160,7 +160,7 @@ fn client_settings_default_to_the_guide_lifetimes() {
 #[test]
 fn clients_serialise_with_their_kek_as_pem() {
     let sb = Sandbox::new(ContentMode::Plain);
-    let client = sb.engine.store().client(CLIENT_ID).unwrap();
+    let client = sb.engine.store().client(CLIENT_ID).unwrap().unwrap();
     let json = serde_json::to_value(&client).unwrap();
     assert!(json["kek"].as_str().unwrap().starts_with("-----BEGIN PUBLIC KEY-----"));
     assert_eq!(json["contentMode"], "plain");

@@ -35,7 +35,7 @@ fn approved_callback(sb: &mut Sandbox, path: &str, body: Value, action: AppActio
     let answer = sb.post(path, Some(body));
     assert_eq!(answer.code, Code::Success, "{}", answer.raw.body);
     assert_eq!(answer.content, Some(json!({ "authByQR": true })));
-    let task = sb.engine.app_inbox("chan-tai-man", sb.now).remove(0).task;
+    let task = sb.engine.app_inbox("chan-tai-man", sb.now).unwrap().remove(0).task;
     let reply = sb.app(&task.id, action);
     let (code, content) = sb.callback(&reply.outbound);
     assert_eq!(code, Code::Success);
@@ -223,7 +223,7 @@ fn anonymous_requests_return_their_results_by_get_result() {
             assert_eq!(answer.code, Code::Success, "{kind}: {}", answer.raw.body);
             let ticket = answer.content.unwrap()["ticketID"].as_str().unwrap().to_owned();
             let query = sb.login_query(Source::PcBrowser, Some(&ticket));
-            sb.engine.get_qr(&query, sb.now, &mut sb.rng, None).unwrap();
+            sb.engine.get_qr(&query, sb.now, &mut sb.rng, &Default::default()).unwrap();
             sb.app(&ticket, open("wong-siu-ling"));
             let reply = sb.app(&ticket, approve());
             let redirect = redirect_query(&reply.outbound, LOGIN_URI);

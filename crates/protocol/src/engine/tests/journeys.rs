@@ -31,11 +31,11 @@ fn web_on_another_device_logs_in_by_qr_and_gets_profile_by_push() {
     let page = sb.get_qr(Source::PcBrowser).value;
     assert_eq!(page.kind, PageKind::Qr);
     assert!(page.deep_link.starts_with("hk.gov.iamsmart.testapp://auth?ticketID="));
-    assert_eq!(sb.engine.qr_status(&page.ticket_id, sb.now), QrStatus::Waiting);
+    assert_eq!(sb.engine.qr_status(&page.ticket_id, sb.now).unwrap(), QrStatus::Waiting);
     sb.app(&page.ticket_id, open("chan-tai-man"));
-    assert_eq!(sb.engine.qr_status(&page.ticket_id, sb.now), QrStatus::Scanned);
+    assert_eq!(sb.engine.qr_status(&page.ticket_id, sb.now).unwrap(), QrStatus::Scanned);
     let reply = sb.app(&page.ticket_id, approve());
-    let QrStatus::Redirect { url } = sb.engine.qr_status(&page.ticket_id, sb.now) else {
+    let QrStatus::Redirect { url } = sb.engine.qr_status(&page.ticket_id, sb.now).unwrap() else {
         panic!("the page should redirect");
     };
     let query = redirect_query(&reply.outbound, LOGIN_URI);
@@ -51,7 +51,7 @@ fn web_on_another_device_logs_in_by_qr_and_gets_profile_by_push() {
         sb.post("/api/v1/account/auth/profile/initiateRequest", Some(profile_body(&login)));
     assert_eq!(answer.code, Code::Success, "{}", answer.raw.body);
     assert_eq!(answer.content, Some(json!({ "authByQR": true })));
-    let inbox = sb.engine.app_inbox("chan-tai-man", sb.now);
+    let inbox = sb.engine.app_inbox("chan-tai-man", sb.now).unwrap();
     assert_eq!(inbox.len(), 1);
     assert!(inbox[0].pushed);
     let reply = sb.app(&inbox[0].task.id, approve());
@@ -136,7 +136,7 @@ fn app_on_another_device_signs_a_hash_with_a_matching_identification_code() {
     assert_eq!(answer.code, Code::Success, "{}", answer.raw.body);
     assert_eq!(answer.content, Some(json!({ "authByQR": true })));
 
-    let view = sb.engine.app_inbox("cheung-wai-kit", sb.now).remove(0);
+    let view = sb.engine.app_inbox("cheung-wai-kit", sb.now).unwrap().remove(0);
     let shown = pki::identification_code(&hash_code, &login.open_id);
     assert_eq!(view.identification_code.as_deref(), Some(shown.as_str()));
 
@@ -154,7 +154,7 @@ fn app_on_the_same_phone_launches_the_app_and_signs_a_pdf() {
     let mut sb = Sandbox::new(ContentMode::Plain);
     let query = "clientID=edae2e2529ff46228af1e4d18c8405d1&responseType=code&source=App_Scheme\
         &redirectURI=https%3A%2F%2Frp.example%2Fapp&scope=eidapi_auth%20eidapi_sign&state=a1";
-    let launch = sb.engine.app_launch(query, sb.now, &mut sb.rng, None).unwrap().value;
+    let launch = sb.engine.app_launch(query, sb.now, &mut sb.rng, &Default::default()).unwrap().value;
     assert!(launch.task.same_device && !launch.pushed);
     sb.app(&launch.task.id, open("lau-hoi-yee"));
     let reply = sb.app(&launch.task.id, approve());
@@ -202,7 +202,7 @@ fn anonymous_form_filling_on_the_same_phone_returns_its_result_by_get_result() {
     let ticket = content["ticketID"].as_str().unwrap().to_owned();
 
     let query = sb.login_query(Source::AndroidChrome, Some(&ticket));
-    let page = sb.engine.get_qr(&query, sb.now, &mut sb.rng, None).unwrap().value;
+    let page = sb.engine.get_qr(&query, sb.now, &mut sb.rng, &Default::default()).unwrap().value;
     assert_eq!(page.ticket_id, ticket);
     assert_eq!(page.kind, PageKind::Broker);
     sb.app(&ticket, open("tsang-yuk-lan"));
@@ -239,7 +239,7 @@ fn anonymous_signing_by_qr_shows_the_anonymous_identification_code() {
     let ticket = answer.content.unwrap()["ticketID"].as_str().unwrap().to_owned();
 
     let query = sb.login_query(Source::PcBrowser, Some(&ticket));
-    let page = sb.engine.get_qr(&query, sb.now, &mut sb.rng, None).unwrap().value;
+    let page = sb.engine.get_qr(&query, sb.now, &mut sb.rng, &Default::default()).unwrap().value;
     assert_eq!(page.kind, PageKind::Qr);
     assert!(page.deep_link.contains("hash-sign?ticketID="));
     let view = sb.app(&ticket, open("chan-tai-man")).value;

@@ -63,9 +63,9 @@ fn reused_expired_or_foreign_auth_code_is_d40004() {
         AppAction::Approve { persona: Some("chan-tai-man".into()), fields: None },
     );
     let code = redirect_query(&reply.outbound, LOGIN_URI).code.unwrap();
-    let mut stolen = sb.engine.store_mut().take_auth_code(&code).unwrap();
+    let mut stolen = sb.engine.store_mut().take_auth_code(&code).unwrap().unwrap();
     stolen.client_id = "another-client".to_owned();
-    sb.engine.store_mut().put_auth_code(stolen);
+    sb.engine.store_mut().put_auth_code(stolen).unwrap();
     check_post(&mut sb, TOKEN, grant(&code), "D40004");
 }
 
@@ -78,7 +78,7 @@ fn refused(path: &str, extra: Value, action: AppAction) -> Code {
     body.as_object_mut().unwrap().remove("profileFields");
     body.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
     assert_eq!(sb.post(path, Some(body)).code, Code::Success);
-    let task = sb.engine.app_inbox("chan-tai-man", sb.now).remove(0).task;
+    let task = sb.engine.app_inbox("chan-tai-man", sb.now).unwrap().remove(0).task;
     let reply = sb.app(&task.id, action);
     let (code, content) = sb.callback(&reply.outbound);
     assert_eq!(content.unwrap()["businessID"], "refused");
@@ -130,7 +130,7 @@ fn anonymous_refusals_redirect_with_the_flow_code() {
     let answer = sb.post("/api/v1/anonymous/eme/initiateRequest", Some(body));
     let ticket = answer.content.unwrap()["ticketID"].as_str().unwrap().to_owned();
     let query = sb.login_query(Source::PcBrowser, Some(&ticket));
-    sb.engine.get_qr(&query, sb.now, &mut sb.rng, None).unwrap();
+    sb.engine.get_qr(&query, sb.now, &mut sb.rng, &Default::default()).unwrap();
     let reply = sb.app(&ticket, AppAction::Decline);
     let query = redirect_query(&reply.outbound, LOGIN_URI);
     assert_eq!(query.error_code, Some(Code::FormFillingRejected));
@@ -170,7 +170,7 @@ fn anonymous_signer_rules_apply_at_approval() {
         let answer = sb.post("/api/v1/anonymous/signing/initiateRequest", Some(body));
         let ticket = answer.content.unwrap()["ticketID"].as_str().unwrap().to_owned();
         let query = sb.login_query(Source::PcBrowser, Some(&ticket));
-        sb.engine.get_qr(&query, sb.now, &mut sb.rng, None).unwrap();
+        sb.engine.get_qr(&query, sb.now, &mut sb.rng, &Default::default()).unwrap();
         let reply =
             sb.app(&ticket, AppAction::Approve { persona: Some(persona.into()), fields: None });
         let query = redirect_query(&reply.outbound, LOGIN_URI);
@@ -190,7 +190,7 @@ fn acknowledging_nothing_or_twice_is_d70006() {
 
     check_post(&mut sb, SIGNING, signing(&login, "s1", "K512783"), "D00000");
     check_post(&mut sb, ACK, ack("s1"), "D70006");
-    let inbox = sb.engine.app_inbox("chan-tai-man", sb.now);
+    let inbox = sb.engine.app_inbox("chan-tai-man", sb.now).unwrap();
     let task = inbox.iter().find(|it| it.task.business_id.as_deref() == Some("s1")).unwrap();
     sb.app(&task.task.id.clone(), approve());
     check_post(&mut sb, ACK, ack("s1"), "D00000");
@@ -202,7 +202,7 @@ fn refusal_callbacks_in_plain_mode_carry_clear_content() {
     let mut sb = Sandbox::new(ContentMode::Plain);
     let login = sb.login("chan-tai-man");
     check_post(&mut sb, PROFILE, profile(&login, "p1"), "D00000");
-    let task = sb.engine.app_inbox("chan-tai-man", sb.now).remove(0).task;
+    let task = sb.engine.app_inbox("chan-tai-man", sb.now).unwrap().remove(0).task;
     let reply = sb.app(&task.id, AppAction::Decline);
     let [Outbound::Callback { body, .. }] = reply.outbound.as_slice() else { panic!() };
     let body: Value = serde_json::from_str(body).unwrap();

@@ -15,7 +15,7 @@ use crate::{
     content::{self, ContentMode},
     engine::{
         ApiReply, ApiRequest, AppAction, AppView, Client, ClientSettings, Engine, EngineConfig,
-        MemoryStore, Outbound, QrPage, Reply, Store,
+        MemoryStore, Outbound, Overrides, QrPage, Reply, Store,
     },
     headers::{RequestHeaders, signed_headers},
     keys::{KekPrivateKey, KeyGrant, Padding},
@@ -103,7 +103,7 @@ impl Sandbox {
             settings,
         };
         let mut engine = Engine::new(MemoryStore::default(), EngineConfig::default());
-        engine.register_client(client);
+        engine.register_client(client).unwrap();
         let mut res = Sandbox {
             engine,
             rng: ChaCha20Rng::seed_from_u64(7),
@@ -128,9 +128,9 @@ impl Sandbox {
 
     /// Edits the registered client.
     pub fn edit_client(&mut self, edit: impl FnOnce(&mut Client)) {
-        let mut client = self.engine.store().client(CLIENT_ID).unwrap();
+        let mut client = self.engine.store().client(CLIENT_ID).unwrap().unwrap();
         edit(&mut client);
-        self.engine.register_client(client);
+        self.engine.register_client(client).unwrap();
     }
 
     /// POSTs `body` (sealed in encrypted mode) to `path`, signed; opens the answer.
@@ -180,7 +180,8 @@ impl Sandbox {
     ) -> Answer {
         let get = |name: &str| headers.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str());
         let req = ApiRequest { method: "POST", path, headers: RequestHeaders::from_fn(get), body };
-        let raw = self.engine.api(&req, self.now, &mut self.rng, scenario);
+        let overrides = Overrides { scenario, ..Overrides::default() };
+        let raw = self.engine.api(&req, self.now, &mut self.rng, &overrides);
         self.open(raw)
     }
 
@@ -219,7 +220,7 @@ impl Sandbox {
     /// Opens the getQR page for a login from `source`.
     pub fn get_qr(&mut self, source: Source) -> Reply<QrPage> {
         let query = self.login_query(source, None);
-        self.engine.get_qr(&query, self.now, &mut self.rng, None).unwrap()
+        self.engine.get_qr(&query, self.now, &mut self.rng, &Overrides::default()).unwrap()
     }
 
     /// A getQR query string for a login (or, with `ticket_id`, an anonymous page).
@@ -261,7 +262,7 @@ impl Sandbox {
     /// Logs `persona` in through getQR from `source`, asking for `scope`.
     pub fn login_with(&mut self, persona: &str, source: Source, scope: &str) -> Login {
         let query = self.scoped_query(source, scope, None);
-        let page = self.engine.get_qr(&query, self.now, &mut self.rng, None).unwrap().value;
+        let page = self.engine.get_qr(&query, self.now, &mut self.rng, &Overrides::default()).unwrap().value;
         self.app(&page.ticket_id, open(persona));
         let reply = self.app(&page.ticket_id, approve());
         let query = redirect_query(&reply.outbound, LOGIN_URI);

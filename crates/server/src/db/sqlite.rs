@@ -1,16 +1,16 @@
-//! The engine's state in SQLite: a [`Store`] over one connection, plus the server's own tables.
+//! The storage boundary on SQLite: one connection, the embedded default.
 //!
 //! The database is one file, `sandbox.sqlite3` in the data folder, in WAL mode. Migrations
 //! run at start and are numbered by `PRAGMA user_version`. Engine records are kept as JSON
-//! text (they are serde types of the protocol crate), keyed the way the engine looks them up.
-//! The server's own tables hold settings (the admin token), the demo clients' private keys,
-//! callback deliveries, the built-in callback inboxes and the request journal.
+//! text (they are serde types of the protocol crate), with the columns the engine looks them
+//! up by. The server's own tables hold settings (the admin token), the demo clients' private
+//! keys, callback deliveries, the built-in callback inboxes and the request journal.
 //!
-//! [`Store`] is infallible, so a failed statement is remembered instead: the caller runs each
-//! engine call in a transaction ([`SqliteStore::begin`], [`SqliteStore::finish`]) and rolls
-//! back when anything failed, so an engine call either fully happens or leaves no trace. The
-//! transaction is opened by the call's first statement: a call that needs no SQL (most signed
-//! requests, see [`SqliteStore`]) costs the database nothing.
+//! A failed statement fails the [`Store`] method with [`protocol::Error::Store`] and is also
+//! remembered: the caller runs each engine call in a transaction ([`Sqlite::begin`],
+//! [`Sqlite::finish`]) and rolls back when anything failed, so an engine call either fully
+//! happens or leaves no trace. The transaction is opened by the call's first statement: a
+//! call that needs no SQL (most signed requests, see [`Sqlite`]) costs the database nothing.
 
 use std::{
     cell::{Cell, RefCell},
@@ -21,17 +21,19 @@ use std::{
 
 use anyhow::Context as _;
 use protocol::{
-    engine::{AccessToken, AuthCode, BusinessRecord, Client, Store, Task},
-    headers::ReplayGuard,
+    engine::{AccessToken, AuthCode, BusinessRecord, Client, Store, Stored, Task},
+    headers::{ReplayConfig, VerifiedRequest},
     keys::CekState,
 };
 use rusqlite::{Connection, OptionalExtension as _, params};
 use serde::{Serialize, de::DeserializeOwned};
 
-use crate::{
-    journal,
+use super::{
+    Delivery, DueDelivery, InboxEntry, REGISTRATION_TABLES,
     replay::{ReplayMemory, Saved},
+    to_i64,
 };
+use crate::journal;
 
 /// The database file's name inside the data folder.
 pub const FILE_NAME: &str = "sandbox.sqlite3";
@@ -128,6 +130,20 @@ INSERT INTO journal_batches (body)
     FROM journal WHERE client_id IS NOT NULL HAVING count(*) > 0;
 DROP TABLE journal;
 "#,
+    // Lookup columns beside the JSON bodies: the timer's due index, the persona inbox, and
+    // a `client_id` on every per-client table, from which a reset is derived.
+    r#"
+ALTER TABLE tasks ADD COLUMN client_id TEXT;
+ALTER TABLE tasks ADD COLUMN persona TEXT;
+ALTER TABLE tasks ADD COLUMN due_ms INTEGER NOT NULL DEFAULT 0;
+UPDATE tasks SET client_id = json_extract(body, '$.clientId'), persona = json_extract(body, '$.persona');
+CREATE INDEX tasks_due ON tasks (due_ms);
+CREATE INDEX tasks_persona ON tasks (persona) WHERE persona IS NOT NULL;
+ALTER TABLE auth_codes ADD COLUMN client_id TEXT;
+UPDATE auth_codes SET client_id = json_extract(body, '$.clientId');
+ALTER TABLE access_tokens ADD COLUMN client_id TEXT;
+UPDATE access_tokens SET client_id = json_extract(body, '$.clientId');
+"#,
 ];
 
 /// The engine's [`Store`] in SQLite, and the connection for the server's own tables.
@@ -137,21 +153,21 @@ DROP TABLE journal;
 /// request that only reads them (a getToken with an unknown code, a profile request) needs no
 /// SQL at all. Replay guards change on every signed request, so they live in memory
 /// ([`ReplayMemory`]) and are written behind: the platform takes what changed
-/// ([`SqliteStore::take_guards`]) and writes it on a connection of its own ([`Background`]),
+/// ([`Sqlite::take_guards`]) and writes it on a connection of its own ([`Background`]),
 /// outside the platform's lock, in slices; the timer does it every second (sooner when a few
 /// thousand requests are waiting), and the server when it stops. A crash loses at most that
 /// much replay memory. A nonce admitted by a call that then fails stays spent: the guard is
 /// changed in place and not rolled back, which errs on the safe side. Apart from the request
 /// journal (see `journal`), nothing else is written behind.
 #[derive(Debug)]
-pub struct SqliteStore {
+pub struct Sqlite {
     conn: Connection,
     path: PathBuf,
     /// Held while the store is open: one server per data folder.
     _lock: File,
     /// Where the call's transaction stands.
     tx: Cell<Tx>,
-    /// The first error since [`SqliteStore::begin`], if any.
+    /// The first error since [`Sqlite::begin`], if any.
     failure: RefCell<Option<String>>,
     clients: RefCell<HashMap<String, Option<Client>>>,
     codes: Mirror<AuthCode>,
@@ -160,9 +176,9 @@ pub struct SqliteStore {
     replay: RefCell<ReplayMemory>,
 }
 
-impl SqliteStore {
+impl Sqlite {
     /// Opens (creating when missing) the database in `data`, in WAL mode, and migrates it.
-    pub fn open(data: &Path) -> anyhow::Result<SqliteStore> {
+    pub fn open(data: &Path) -> anyhow::Result<Sqlite> {
         let lock_path = data.join(LOCK_NAME);
         let lock = File::create(&lock_path)
             .with_context(|| format!("cannot create {}", lock_path.display()))?;
@@ -184,7 +200,7 @@ impl SqliteStore {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         migrate(&conn)?;
         let replay = ReplayMemory::load(&conn).context("cannot read the replay memory")?;
-        Ok(SqliteStore {
+        Ok(Sqlite {
             conn,
             path,
             _lock: lock,
@@ -214,7 +230,7 @@ impl SqliteStore {
             // deferred transaction that read before it committed could not write after.
             let res = self.conn.prepare_cached("BEGIN IMMEDIATE").and_then(|mut it| it.execute([]));
             if let Err(err) = res {
-                self.fail::<()>(format!("cannot begin a transaction: {err}"));
+                let _ = self.fail::<()>(format!("cannot begin a transaction: {err}"));
             }
         }
         &self.conn
@@ -222,14 +238,13 @@ impl SqliteStore {
 
     /// Starts a call: its transaction opens with its first statement. Forgets earlier
     /// failures.
-    pub fn begin(&self) -> anyhow::Result<()> {
+    pub fn begin(&self) {
         self.failure.replace(None);
         if !self.conn.is_autocommit() {
             // A call that panicked left its transaction open; it never committed.
             self.rollback();
         }
         self.tx.set(Tx::Wanted);
-        Ok(())
     }
 
     /// Commits the call's transaction, or rolls it back (and fails) if a statement failed.
@@ -290,7 +305,7 @@ impl SqliteStore {
         if let Some(cached) = self.clients.borrow().get(client_id) {
             return cached.is_some();
         }
-        self.client(client_id).is_some()
+        matches!(self.client(client_id), Ok(Some(_)))
     }
 
     /// A setting of the `meta` table.
@@ -323,188 +338,405 @@ impl SqliteStore {
         Ok(res)
     }
 
-    /// Forgets codes and tokens that expired before `before_ms`.
-    pub fn purge_expired(&self, before_ms: u64) -> anyhow::Result<()> {
+    /// Forgets codes and tokens that expired before `before_ms`, and inbox entries and
+    /// deliveries beyond the newest [`super::KEEP_ROWS`] of each client.
+    pub fn purge(&self, before_ms: u64) -> anyhow::Result<()> {
         let before = to_i64(before_ms);
-        self.conn().execute("DELETE FROM auth_codes WHERE expires_ms < ?1", [before])?;
-        self.conn().execute("DELETE FROM access_tokens WHERE expires_ms < ?1", [before])?;
+        let conn = self.conn();
+        conn.execute("DELETE FROM auth_codes WHERE expires_ms < ?1", [before])?;
+        conn.execute("DELETE FROM access_tokens WHERE expires_ms < ?1", [before])?;
+        for table in ["inbox", "deliveries"] {
+            conn.execute(
+                &format!(
+                    "DELETE FROM {table} WHERE id IN (SELECT id FROM (SELECT id, row_number()
+                     OVER (PARTITION BY client_id ORDER BY id DESC) AS n FROM {table}) WHERE n > ?1)"
+                ),
+                [to_i64(super::KEEP_ROWS as u64)],
+            )?;
+        }
         self.codes.retain(|code| code.expires_ms >= before_ms);
         self.tokens.retain(|token| token.expires_ms >= before_ms);
         Ok(())
     }
 
+    /// Deletes every row of `client_id` from each table with a `client_id` column, except
+    /// the registration ([`REGISTRATION_TABLES`]), and what memory holds of them.
+    pub fn reset_client(&self, client_id: &str) -> anyhow::Result<()> {
+        let conn = self.conn();
+        let tables: Vec<String> = conn
+            .prepare_cached(
+                "SELECT m.name FROM sqlite_master m, pragma_table_info(m.name) p
+                 WHERE m.type = 'table' AND p.name = 'client_id' ORDER BY m.name",
+            )?
+            .query_map([], |row| row.get(0))?
+            .collect::<Result<_, _>>()?;
+        for table in tables.iter().filter(|it| !REGISTRATION_TABLES.contains(&it.as_str())) {
+            conn.execute(&format!("DELETE FROM {table} WHERE client_id = ?1"), [client_id])?;
+        }
+        self.forget_client(client_id);
+        Ok(())
+    }
+
+    /// The private half of a KEK the sandbox generated for `client_id`.
+    pub fn kek_private_key(&self, client_id: &str) -> anyhow::Result<Option<String>> {
+        let pem = self
+            .conn()
+            .query_row("SELECT pem FROM kek_private_keys WHERE client_id = ?1", [client_id], |row| {
+                row.get(0)
+            })
+            .optional()?;
+        Ok(pem)
+    }
+
+    /// Keeps the private half of a KEK the sandbox generated.
+    pub fn put_kek_private_key(&self, client_id: &str, pem: &str) -> anyhow::Result<()> {
+        self.conn().execute(
+            "INSERT INTO kek_private_keys (client_id, pem) VALUES (?1, ?2)
+             ON CONFLICT (client_id) DO UPDATE SET pem = excluded.pem",
+            params![client_id, pem],
+        )?;
+        Ok(())
+    }
+
+    /// Queues a callback; answers its id.
+    pub fn queue_delivery(
+        &self,
+        client_id: Option<&str>,
+        url: &str,
+        body: &str,
+        now_ms: u64,
+    ) -> anyhow::Result<i64> {
+        let id = self
+            .conn()
+            .prepare_cached(
+                "INSERT INTO deliveries (client_id, url, body, state, next_attempt_ms, created_ms, updated_ms)
+                 VALUES (?1, ?2, ?3, 'pending', ?4, ?4, ?4) RETURNING id",
+            )?
+            .query_row(params![client_id, url, body, to_i64(now_ms)], |row| row.get(0))?;
+        Ok(id)
+    }
+
+    /// Queues a copy of delivery `id`; answers the copy's id, `None` when there is no `id`.
+    pub fn requeue_delivery(&self, id: i64, now_ms: u64) -> anyhow::Result<Option<i64>> {
+        let new_id = self
+            .conn()
+            .query_row(
+                "INSERT INTO deliveries (client_id, url, body, state, next_attempt_ms, created_ms, updated_ms)
+                 SELECT client_id, url, body, 'pending', ?2, ?2, ?2 FROM deliveries WHERE id = ?1
+                 RETURNING id",
+                params![id, to_i64(now_ms)],
+                |row| row.get(0),
+            )
+            .optional()?;
+        Ok(new_id)
+    }
+
+    /// Claims up to `limit` pending deliveries due at `now_ms`, oldest first: they are not
+    /// due again until `now_ms + lease_ms`, by when their attempt has been recorded.
+    pub fn claim_deliveries(
+        &self,
+        now_ms: u64,
+        limit: usize,
+        lease_ms: u64,
+    ) -> anyhow::Result<Vec<DueDelivery>> {
+        let rows = self
+            .conn()
+            .prepare_cached(
+                "UPDATE deliveries SET next_attempt_ms = ?3 WHERE id IN (
+                     SELECT id FROM deliveries WHERE state = 'pending' AND next_attempt_ms <= ?1
+                     ORDER BY next_attempt_ms, id LIMIT ?2)
+                 RETURNING id, url, body, attempts",
+            )?
+            .query_map(
+                params![to_i64(now_ms), to_i64(limit as u64), to_i64(now_ms.saturating_add(lease_ms))],
+                |row| {
+                    Ok(DueDelivery {
+                        id: row.get(0)?,
+                        url: row.get(1)?,
+                        body: row.get(2)?,
+                        attempts: row.get(3)?,
+                    })
+                },
+            )?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// Records an attempt of delivery `id` (see [`super::Attempt`]).
+    pub fn record_attempt(&self, attempt: &super::Attempt) -> anyhow::Result<()> {
+        self.conn().execute(
+            "UPDATE deliveries SET state = ?2, attempts = ?3, next_attempt_ms = ?4, updated_ms = ?5,
+                 response_status = ?6, response_body = ?7, error = ?8 WHERE id = ?1",
+            params![
+                attempt.id,
+                attempt.state,
+                attempt.attempts,
+                to_i64(attempt.next_attempt_ms),
+                to_i64(attempt.now_ms),
+                attempt.status,
+                attempt.body,
+                attempt.error
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// The latest `limit` deliveries of a client, newest first.
+    pub fn deliveries(&self, client_id: &str, limit: usize) -> anyhow::Result<Vec<Delivery>> {
+        let rows = self
+            .conn()
+            .prepare_cached(
+                "SELECT id, client_id, url, body, state, attempts, next_attempt_ms, created_ms,
+                        updated_ms, response_status, response_body, error
+                 FROM deliveries WHERE client_id = ?1 ORDER BY id DESC LIMIT ?2",
+            )?
+            .query_map(params![client_id, to_i64(limit as u64)], |row| {
+                Ok(Delivery {
+                    id: row.get(0)?,
+                    client_id: row.get(1)?,
+                    url: row.get(2)?,
+                    body: row.get(3)?,
+                    state: row.get(4)?,
+                    attempts: row.get(5)?,
+                    next_attempt_ms: row.get(6)?,
+                    created_ms: row.get(7)?,
+                    updated_ms: row.get(8)?,
+                    response_status: row.get(9)?,
+                    response_body: row.get(10)?,
+                    error: row.get(11)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// Keeps a request that landed in a client's inbox.
+    pub fn keep_inbox(&self, entry: &InboxEntry) -> anyhow::Result<()> {
+        self.conn().execute(
+            "INSERT INTO inbox (client_id, received_ms, method, query, body) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![entry.client_id, entry.received_ms, entry.method, entry.query, entry.body],
+        )?;
+        Ok(())
+    }
+
+    /// The latest `limit` inbox entries of a client, newest first.
+    pub fn inbox(&self, client_id: &str, limit: usize) -> anyhow::Result<Vec<InboxEntry>> {
+        let rows = self
+            .conn()
+            .prepare_cached(
+                "SELECT id, client_id, received_ms, method, query, body FROM inbox
+                 WHERE client_id = ?1 ORDER BY id DESC LIMIT ?2",
+            )?
+            .query_map(params![client_id, to_i64(limit as u64)], |row| {
+                Ok(InboxEntry {
+                    id: row.get(0)?,
+                    client_id: row.get(1)?,
+                    received_ms: row.get(2)?,
+                    method: row.get(3)?,
+                    query: row.get(4)?,
+                    body: row.get(5)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
     /// Reads the JSON `body` of the row `sql` selects with `key`.
-    fn get<T: DeserializeOwned>(&self, sql: &str, key: &[&dyn rusqlite::ToSql]) -> Option<T> {
+    fn get<T: DeserializeOwned>(&self, sql: &str, key: &[&dyn rusqlite::ToSql]) -> Stored<Option<T>> {
         let res = self
             .conn()
             .prepare_cached(sql)
             .and_then(|mut stmt| stmt.query_row(key, |row| row.get::<_, String>(0)).optional());
-        let body = match res {
-            Ok(body) => body?,
-            Err(err) => return self.fail(err.to_string()),
-        };
-        match serde_json::from_str(&body) {
-            Ok(value) => Some(value),
-            Err(err) => self.fail(format!("unreadable record: {err}")),
+        match res {
+            Ok(Some(body)) => self.parse(&body).map(Some),
+            Ok(None) => Ok(None),
+            Err(err) => self.fail(err.to_string()),
         }
+    }
+
+    /// Reads the JSON bodies of the rows `sql` selects with `key`.
+    fn get_all<T: DeserializeOwned>(
+        &self,
+        sql: &str,
+        key: &[&dyn rusqlite::ToSql],
+    ) -> Stored<Vec<T>> {
+        let res = self.conn().prepare_cached(sql).and_then(|mut stmt| {
+            stmt.query_map(key, |row| row.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()
+        });
+        match res {
+            Ok(bodies) => bodies.iter().map(|body| self.parse(body)).collect(),
+            Err(err) => self.fail(err.to_string()),
+        }
+    }
+
+    fn parse<T: DeserializeOwned>(&self, body: &str) -> Stored<T> {
+        serde_json::from_str(body).or_else(|err| self.fail(format!("unreadable record: {err}")))
     }
 
     /// Runs a write statement with `args`.
-    fn run(&self, sql: &str, args: &[&dyn rusqlite::ToSql]) {
+    fn run(&self, sql: &str, args: &[&dyn rusqlite::ToSql]) -> Stored<()> {
         let res = self.conn().prepare_cached(sql).and_then(|mut stmt| stmt.execute(args));
-        if let Err(err) = res {
-            self.fail::<()>(err.to_string());
+        match res {
+            Ok(_) => Ok(()),
+            Err(err) => self.fail(err.to_string()),
         }
     }
 
-    /// Remembers a failure; returns nothing found.
-    fn fail<T>(&self, err: String) -> Option<T> {
+    /// Remembers a failure, so the call rolls back, and fails with it.
+    fn fail<T>(&self, err: String) -> Stored<T> {
         tracing::error!(%err, "database statement failed");
-        self.failure.borrow_mut().get_or_insert(err);
-        None
+        self.failure.borrow_mut().get_or_insert_with(|| err.clone());
+        Err(protocol::Error::Store(err))
     }
 
     /// A record as JSON text; a record that cannot be serialised is a failure.
-    fn json(&self, value: &impl Serialize) -> String {
-        serde_json::to_string(value).unwrap_or_else(|err| {
-            self.fail::<()>(format!("unwritable record: {err}"));
-            String::new()
-        })
+    fn json(&self, value: &impl Serialize) -> Stored<String> {
+        serde_json::to_string(value).or_else(|err| self.fail(format!("unwritable record: {err}")))
     }
 }
 
-impl Store for SqliteStore {
-    fn client(&self, client_id: &str) -> Option<Client> {
+impl Store for Sqlite {
+    fn client(&self, client_id: &str) -> Stored<Option<Client>> {
         if let Some(cached) = self.clients.borrow().get(client_id) {
-            return cached.clone();
+            return Ok(cached.clone());
         }
         let found: Option<Client> =
-            self.get("SELECT body FROM clients WHERE client_id = ?1", &[&client_id]);
+            self.get("SELECT body FROM clients WHERE client_id = ?1", &[&client_id])?;
         let mut cache = self.clients.borrow_mut();
         if cache.len() > 10_000 {
             cache.clear();
         }
         cache.insert(client_id.to_owned(), found.clone());
-        found
+        Ok(found)
     }
 
-    fn put_client(&mut self, client: Client) {
-        self.clients.borrow_mut().insert(client.client_id.clone(), Some(client.clone()));
-        let body = self.json(&client);
+    fn put_client(&mut self, client: Client) -> Stored<()> {
+        let body = self.json(&client)?;
         self.run(
             "INSERT INTO clients (client_id, body) VALUES (?1, ?2)
              ON CONFLICT (client_id) DO UPDATE SET body = excluded.body",
             &[&client.client_id, &body],
-        );
+        )?;
+        self.clients.borrow_mut().insert(client.client_id.clone(), Some(client));
+        Ok(())
     }
 
-    fn task(&self, id: &str) -> Option<Task> {
+    fn task(&self, id: &str) -> Stored<Option<Task>> {
         self.get("SELECT body FROM tasks WHERE id = ?1", &[&id])
     }
 
-    fn put_task(&mut self, task: Task) {
-        let body = self.json(&task);
+    fn put_task(&mut self, task: Task) -> Stored<()> {
+        let body = self.json(&task)?;
         self.run(
-            "INSERT INTO tasks (id, body) VALUES (?1, ?2)
-             ON CONFLICT (id) DO UPDATE SET body = excluded.body",
-            &[&task.id, &body],
-        );
+            "INSERT INTO tasks (id, client_id, persona, due_ms, body) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (id) DO UPDATE SET client_id = excluded.client_id,
+                 persona = excluded.persona, due_ms = excluded.due_ms, body = excluded.body",
+            &[&task.id, &task.client_id, &task.persona, &to_i64(task.due_ms()), &body],
+        )
     }
 
-    fn tasks(&self) -> Vec<Task> {
-        let res = self.conn().prepare_cached("SELECT body FROM tasks ORDER BY id").and_then(
-            |mut stmt| {
-                stmt.query_map([], |row| row.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()
-            },
-        );
-        let bodies = match res {
-            Ok(bodies) => bodies,
-            Err(err) => return self.fail(err.to_string()).unwrap_or_default(),
-        };
-        let mut tasks = Vec::with_capacity(bodies.len());
-        for body in bodies {
-            match serde_json::from_str(&body) {
-                Ok(task) => tasks.push(task),
-                Err(err) => {
-                    self.fail::<()>(format!("unreadable task: {err}"));
-                }
-            }
+    fn due_tasks(&mut self, now_ms: u64, limit: usize) -> Stored<Vec<Task>> {
+        self.get_all(
+            "SELECT body FROM tasks WHERE due_ms <= ?1 ORDER BY due_ms LIMIT ?2",
+            &[&to_i64(now_ms), &to_i64(limit as u64)],
+        )
+    }
+
+    fn next_due(&self) -> Stored<Option<u64>> {
+        let res = self
+            .conn()
+            .prepare_cached("SELECT min(due_ms) FROM tasks")
+            .and_then(|mut stmt| stmt.query_row([], |row| row.get::<_, Option<i64>>(0)));
+        match res {
+            Ok(at) => Ok(at.map(|ms| u64::try_from(ms).unwrap_or(0))),
+            Err(err) => self.fail(err.to_string()),
         }
-        tasks
     }
 
-    fn remove_task(&mut self, id: &str) {
-        self.run("DELETE FROM tasks WHERE id = ?1", &[&id]);
+    fn persona_tasks(&self, persona: &str) -> Stored<Vec<Task>> {
+        self.get_all("SELECT body FROM tasks WHERE persona = ?1", &[&persona])
     }
 
-    fn take_auth_code(&mut self, code: &str) -> Option<AuthCode> {
-        let res = self.codes.with(self, |codes| codes.remove(code)).flatten();
+    fn remove_task(&mut self, id: &str) -> Stored<()> {
+        self.run("DELETE FROM tasks WHERE id = ?1", &[&id])
+    }
+
+    fn take_auth_code(&mut self, code: &str) -> Stored<Option<AuthCode>> {
+        let res = self.codes.with(self, |codes| codes.remove(code))?;
         if res.is_some() {
-            self.run("DELETE FROM auth_codes WHERE code = ?1", &[&code]);
+            self.run("DELETE FROM auth_codes WHERE code = ?1", &[&code])?;
         }
-        res
+        Ok(res)
     }
 
-    fn put_auth_code(&mut self, code: AuthCode) {
-        self.codes.with(self, |codes| codes.insert(code.code.clone(), code.clone()));
-        let body = self.json(&code);
+    fn put_auth_code(&mut self, code: AuthCode) -> Stored<()> {
+        let body = self.json(&code)?;
         self.run(
-            "INSERT INTO auth_codes (code, body, expires_ms) VALUES (?1, ?2, ?3)
+            "INSERT INTO auth_codes (code, client_id, body, expires_ms) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (code) DO UPDATE SET body = excluded.body, expires_ms = excluded.expires_ms",
-            &[&code.code, &body, &to_i64(code.expires_ms)],
-        );
+            &[&code.code, &code.client_id, &body, &to_i64(code.expires_ms)],
+        )?;
+        self.codes.with(self, |codes| codes.insert(code.code.clone(), code))?;
+        Ok(())
     }
 
-    fn access_token(&self, token: &str) -> Option<AccessToken> {
-        self.tokens.with(self, |tokens| tokens.get(token).cloned()).flatten()
+    fn access_token(&self, token: &str) -> Stored<Option<AccessToken>> {
+        self.tokens.with(self, |tokens| tokens.get(token).cloned())
     }
 
-    fn put_access_token(&mut self, token: AccessToken) {
-        self.tokens.with(self, |tokens| tokens.insert(token.token.clone(), token.clone()));
-        let body = self.json(&token);
+    fn put_access_token(&mut self, token: AccessToken) -> Stored<()> {
+        let body = self.json(&token)?;
         self.run(
-            "INSERT INTO access_tokens (token, body, expires_ms) VALUES (?1, ?2, ?3)
+            "INSERT INTO access_tokens (token, client_id, body, expires_ms) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (token) DO UPDATE SET body = excluded.body, expires_ms = excluded.expires_ms",
-            &[&token.token, &body, &to_i64(token.expires_ms)],
-        );
+            &[&token.token, &token.client_id, &body, &to_i64(token.expires_ms)],
+        )?;
+        self.tokens.with(self, |tokens| tokens.insert(token.token.clone(), token))?;
+        Ok(())
     }
 
-    fn cek(&self, client_id: &str) -> CekState {
-        self.ceks.with(self, |ceks| ceks.get(client_id).cloned()).flatten().unwrap_or_default()
+    fn cek(&self, client_id: &str) -> Stored<CekState> {
+        Ok(self.ceks.with(self, |ceks| ceks.get(client_id).cloned())?.unwrap_or_default())
     }
 
-    fn put_cek(&mut self, client_id: &str, cek: CekState) {
-        self.ceks.with(self, |ceks| ceks.insert(client_id.to_owned(), cek.clone()));
-        let body = self.json(&cek);
+    fn put_cek(&mut self, client_id: &str, cek: CekState) -> Stored<()> {
+        let body = self.json(&cek)?;
         self.run(
             "INSERT INTO ceks (client_id, body) VALUES (?1, ?2)
              ON CONFLICT (client_id) DO UPDATE SET body = excluded.body",
             &[&client_id, &body],
-        );
+        )?;
+        self.ceks.with(self, |ceks| ceks.insert(client_id.to_owned(), cek))?;
+        Ok(())
     }
 
-    fn replay_guard(&mut self, client_id: &str) -> &mut ReplayGuard {
-        self.replay.get_mut().guard_mut(client_id)
+    fn admit(
+        &mut self,
+        request: &VerifiedRequest<'_>,
+        config: &ReplayConfig,
+        now_ms: u64,
+    ) -> Stored<()> {
+        self.replay.get_mut().guard_mut(request.client_id()).admit(request, config, now_ms)
     }
 
-    fn business(&self, client_id: &str, business_id: &str) -> Option<BusinessRecord> {
+    fn business(&self, client_id: &str, business_id: &str) -> Stored<Option<BusinessRecord>> {
         self.get(
             "SELECT body FROM businesses WHERE client_id = ?1 AND business_id = ?2",
             &[&client_id, &business_id],
         )
     }
 
-    fn put_business(&mut self, record: BusinessRecord) {
-        let body = self.json(&record);
+    fn put_business(&mut self, record: BusinessRecord) -> Stored<()> {
+        let body = self.json(&record)?;
         self.run(
             "INSERT INTO businesses (client_id, business_id, body) VALUES (?1, ?2, ?3)
              ON CONFLICT (client_id, business_id) DO UPDATE SET body = excluded.body",
             &[&record.client_id, &record.business_id, &body],
-        );
+        )
     }
 }
 
-/// Where a call's transaction stands (see [`SqliteStore::conn`]).
+/// Where a call's transaction stands (see [`Sqlite::conn`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Tx {
     /// No call is running: statements run on their own.
@@ -534,17 +766,17 @@ impl<T: DeserializeOwned> Mirror<T> {
     /// (the failure is remembered by `store`).
     fn with<R>(
         &self,
-        store: &SqliteStore,
+        store: &Sqlite,
         f: impl FnOnce(&mut HashMap<String, T>) -> R,
-    ) -> Option<R> {
+    ) -> Stored<R> {
         let mut rows = self.rows.borrow_mut();
-        if rows.is_none() {
-            match self.read(store.conn()) {
-                Ok(read) => *rows = Some(read),
-                Err(err) => return store.fail(format!("cannot read the table: {err:#}")),
-            }
+        match &mut *rows {
+            Some(rows) => Ok(f(rows)),
+            None => match self.read(store.conn()) {
+                Ok(read) => Ok(f(rows.insert(read))),
+                Err(err) => store.fail(format!("cannot read the table: {err:#}")),
+            },
         }
-        rows.as_mut().map(f)
     }
 
     fn read(&self, conn: &Connection) -> anyhow::Result<HashMap<String, T>> {
@@ -626,11 +858,6 @@ pub fn to_json<T: Serialize + ?Sized>(value: &T) -> rusqlite::Result<String> {
     serde_json::to_string(value).map_err(|err| rusqlite::Error::ToSqlConversionFailure(err.into()))
 }
 
-/// Milliseconds as SQLite's integer, saturating.
-pub fn to_i64(ms: u64) -> i64 {
-    i64::try_from(ms).unwrap_or(i64::MAX)
-}
-
 #[cfg(test)]
 mod tests {
     use protocol::headers::{
@@ -671,14 +898,14 @@ mod tests {
             )
             .unwrap();
         }
-        let mut store = SqliteStore::open(&data).unwrap();
+        let mut store = Sqlite::open(&data).unwrap();
         let journal = journal::Journal::load(store.conn()).unwrap();
         let rows = journal.latest("c", 10);
         let ids: Vec<i64> = rows.iter().map(|it| it.id).collect();
         assert_eq!(ids, [9, 7], "rows of registered clients, newest first");
         assert_eq!(rows[1].code.as_deref(), Some("D40004"));
         assert_eq!(rows[0].scenario.as_deref(), Some("timeout"));
-        let guard = store.replay_guard("c");
+        let guard = store.replay.get_mut().guard_mut("c");
         assert_eq!(*guard, old);
         assert_eq!(admit(guard, "n1", 3_000), Err(protocol::Error::NonceReused));
         assert_eq!(admit(guard, "n3", 1_500), Err(protocol::Error::TimestampWentBackwards));
@@ -703,48 +930,48 @@ mod tests {
         let data = std::env::temp_dir().join(format!("iams-store-mirror-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&data);
         std::fs::create_dir_all(&data).unwrap();
-        let mut store = SqliteStore::open(&data).unwrap();
+        let mut store = Sqlite::open(&data).unwrap();
 
         // A committed code is found once, from memory and from the table.
-        store.begin().unwrap();
-        store.put_auth_code(code("kept"));
+        store.begin();
+        store.put_auth_code(code("kept")).unwrap();
         store.finish().unwrap();
         // A code put by a call that rolls back is gone from memory too.
-        store.begin().unwrap();
-        store.put_auth_code(code("undone"));
+        store.begin();
+        store.put_auth_code(code("undone")).unwrap();
         assert!(!store.conn.is_autocommit(), "a write opens the transaction");
         store.rollback();
         // The next call reads the tables again; after that, a call that only reads (or looks
         // for a code that does not exist) opens no transaction.
-        store.begin().unwrap();
+        store.begin();
         let found = store.codes.with(&store, |c| c.contains_key("kept"));
-        assert_eq!(found, Some(true), "{:?}", store.failure.borrow());
-        assert!(store.access_token("none").is_none());
-        assert_eq!(store.cek("c"), CekState::default());
+        assert_eq!(found, Ok(true), "{:?}", store.failure.borrow());
+        assert!(store.access_token("none").unwrap().is_none());
+        assert_eq!(store.cek("c").unwrap(), CekState::default());
         store.finish().unwrap();
-        store.begin().unwrap();
-        assert!(store.access_token("none").is_none());
-        assert!(store.take_auth_code("missing").is_none());
-        assert_eq!(store.cek("c"), CekState::default());
+        store.begin();
+        assert!(store.access_token("none").unwrap().is_none());
+        assert!(store.take_auth_code("missing").unwrap().is_none());
+        assert_eq!(store.cek("c").unwrap(), CekState::default());
         assert!(store.conn.is_autocommit(), "reads from memory need no transaction");
         store.finish().unwrap();
 
-        store.begin().unwrap();
-        assert!(store.take_auth_code("undone").is_none());
-        assert_eq!(store.take_auth_code("kept").map(|c| c.code), Some("kept".to_owned()));
-        assert!(store.take_auth_code("kept").is_none(), "a code is taken once");
+        store.begin();
+        assert!(store.take_auth_code("undone").unwrap().is_none());
+        assert_eq!(store.take_auth_code("kept").unwrap().map(|c| c.code), Some("kept".to_owned()));
+        assert!(store.take_auth_code("kept").unwrap().is_none(), "a code is taken once");
         store.finish().unwrap();
         drop(store);
 
         // What the table holds agrees with memory after a restart.
-        let mut store = SqliteStore::open(&data).unwrap();
-        store.begin().unwrap();
-        store.put_auth_code(code("later"));
+        let mut store = Sqlite::open(&data).unwrap();
+        store.begin();
+        store.put_auth_code(code("later")).unwrap();
         store.finish().unwrap();
-        store.purge_expired(20_000).unwrap();
-        store.begin().unwrap();
-        assert!(store.take_auth_code("kept").is_none());
-        assert!(store.take_auth_code("later").is_none(), "purged codes are gone from memory");
+        store.purge(20_000).unwrap();
+        store.begin();
+        assert!(store.take_auth_code("kept").unwrap().is_none());
+        assert!(store.take_auth_code("later").unwrap().is_none(), "purged codes are gone from memory");
         store.finish().unwrap();
         drop(store);
         std::fs::remove_dir_all(&data).unwrap();

@@ -16,7 +16,10 @@ use std::collections::{HashMap, HashSet};
 use protocol::headers::ReplayGuard;
 use rusqlite::{Connection, params};
 
-use crate::store::{from_json, to_i64, to_json};
+use super::{
+    sqlite::{from_json, to_json},
+    to_i64,
+};
 
 /// The log is rewritten when it holds more than this many entries beyond twice what the
 /// guards remember.
@@ -271,7 +274,7 @@ mod tests {
     /// A database with the server's real schema.
     fn database() -> Connection {
         let conn = Connection::open_in_memory().unwrap();
-        crate::store::migrate(&conn).unwrap();
+        crate::db::sqlite::migrate(&conn).unwrap();
         conn
     }
 

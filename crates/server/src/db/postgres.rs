@@ -1,0 +1,753 @@
+//! The storage boundary on PostgreSQL: the state shared by several server instances.
+//!
+//! Each [`Postgres`] is one connection (the synchronous `postgres` client: engine calls are
+//! synchronous and run on blocking threads). Statements are prepared once per connection.
+//! A call's transaction opens with its first statement, at PostgreSQL's default isolation
+//! (read committed); what two instances could do to the same rows at once is ordered by row
+//! locks, always taken in the order client clock → task → content key, so calls never
+//! deadlock:
+//!
+//! * a signed request locks its client's replay clock (`admit_request`) until it commits, so
+//!   one client's requests run one after another across instances;
+//! * a task and a content key are read `FOR UPDATE`, so two instances never answer the same
+//!   task or rotate the same key at once;
+//! * the timer takes due tasks `FOR UPDATE SKIP LOCKED`, and delivery workers claim rows
+//!   with a lease the same way, so each is handled once.
+//!
+//! Migrations are numbered in `schema_version` and applied under an advisory lock, so
+//! instances starting together migrate once.
+
+use std::{
+    cell::{Cell, RefCell},
+    collections::{HashMap, HashSet},
+};
+
+use anyhow::Context as _;
+use postgres::{NoTls, Statement, types::ToSql};
+use protocol::{
+    engine::{AccessToken, AuthCode, BusinessRecord, Client, Stored, Task},
+    headers::{ReplayConfig, ReplayGuard, VerifiedRequest},
+    keys::CekState,
+};
+use serde::{Serialize, de::DeserializeOwned};
+
+use super::{
+    Attempt, Delivery, DueDelivery, InboxEntry, KEEP_ROWS, REGISTRATION_TABLES, to_i64, to_u64,
+};
+use crate::journal;
+
+/// Migrations, in order; `schema_version` counts those applied.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE clients (client_id TEXT PRIMARY KEY, body TEXT NOT NULL);
+CREATE TABLE kek_private_keys (client_id TEXT PRIMARY KEY, pem TEXT NOT NULL);
+CREATE TABLE tasks (
+    id TEXT PRIMARY KEY,
+    client_id TEXT NOT NULL,
+    persona TEXT,
+    due_ms BIGINT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX tasks_due ON tasks (due_ms);
+CREATE INDEX tasks_persona ON tasks (persona) WHERE persona IS NOT NULL;
+CREATE TABLE auth_codes (
+    code TEXT PRIMARY KEY,
+    client_id TEXT NOT NULL,
+    expires_ms BIGINT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE TABLE access_tokens (
+    token TEXT PRIMARY KEY,
+    client_id TEXT NOT NULL,
+    expires_ms BIGINT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE TABLE ceks (client_id TEXT PRIMARY KEY, body TEXT NOT NULL);
+CREATE TABLE businesses (
+    client_id TEXT NOT NULL,
+    business_id TEXT NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (client_id, business_id)
+);
+CREATE TABLE replay_clocks (client_id TEXT PRIMARY KEY, last_ms BIGINT);
+CREATE TABLE replay_nonces (
+    client_id TEXT NOT NULL,
+    nonce TEXT NOT NULL,
+    at_ms BIGINT NOT NULL,
+    PRIMARY KEY (client_id, nonce)
+);
+CREATE TABLE deliveries (
+    id BIGSERIAL PRIMARY KEY,
+    client_id TEXT,
+    url TEXT NOT NULL,
+    body TEXT NOT NULL,
+    state TEXT NOT NULL,
+    attempts BIGINT NOT NULL DEFAULT 0,
+    next_attempt_ms BIGINT NOT NULL,
+    created_ms BIGINT NOT NULL,
+    updated_ms BIGINT NOT NULL,
+    response_status BIGINT,
+    response_body TEXT,
+    error TEXT
+);
+CREATE INDEX deliveries_due ON deliveries (next_attempt_ms) WHERE state = 'pending';
+CREATE INDEX deliveries_client ON deliveries (client_id, id);
+CREATE TABLE inbox (
+    id BIGSERIAL PRIMARY KEY,
+    client_id TEXT NOT NULL,
+    received_ms BIGINT NOT NULL,
+    method TEXT NOT NULL,
+    query TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX inbox_client ON inbox (client_id, id);
+CREATE TABLE journal (id BIGSERIAL PRIMARY KEY, client_id TEXT NOT NULL, body TEXT NOT NULL);
+CREATE INDEX journal_client ON journal (client_id, id);
+
+-- The replay checks of protocol::headers::ReplayGuard::admit, atomically: 0 admitted,
+-- 1 nonce reused within the window, 2 timestamp older than the client's last. The clock row
+-- stays locked until the caller's transaction ends.
+CREATE FUNCTION admit_request(p_client TEXT, p_nonce TEXT, p_at BIGINT, p_window BIGINT)
+RETURNS INT LANGUAGE plpgsql AS $$
+DECLARE
+    last BIGINT;
+    seen BIGINT;
+BEGIN
+    INSERT INTO replay_clocks (client_id, last_ms) VALUES (p_client, NULL)
+        ON CONFLICT (client_id) DO NOTHING;
+    SELECT last_ms INTO last FROM replay_clocks WHERE client_id = p_client FOR UPDATE;
+    SELECT at_ms INTO seen FROM replay_nonces WHERE client_id = p_client AND nonce = p_nonce;
+    IF seen IS NOT NULL AND seen + p_window >= p_at THEN
+        RETURN 1;
+    END IF;
+    IF last IS NOT NULL AND p_at < last THEN
+        RETURN 2;
+    END IF;
+    INSERT INTO replay_nonces (client_id, nonce, at_ms) VALUES (p_client, p_nonce, p_at)
+        ON CONFLICT (client_id, nonce) DO UPDATE SET at_ms = EXCLUDED.at_ms;
+    UPDATE replay_clocks SET last_ms = p_at WHERE client_id = p_client;
+    RETURN 0;
+END $$;
+"#];
+
+/// The advisory lock key that serialises migrations.
+const MIGRATION_LOCK: i64 = 0x1a5_5a4d_b0c5;
+
+/// The advisory lock key of first-run work (see [`Postgres::lock_first_run`]).
+const FIRST_RUN_LOCK: i64 = 0x1a5_5a4d_f125;
+
+/// One connection to the shared state.
+pub struct Postgres {
+    url: String,
+    client: RefCell<postgres::Client>,
+    statements: RefCell<HashMap<&'static str, Statement>>,
+    /// Whether the call's transaction is open.
+    open: Cell<bool>,
+    /// The first error since [`Postgres::begin`], if any.
+    failure: RefCell<Option<String>>,
+    /// Clients known to exist: registrations are never deleted, so a yes stays true.
+    known: RefCell<HashSet<String>>,
+}
+
+impl std::fmt::Debug for Postgres {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Postgres").finish_non_exhaustive()
+    }
+}
+
+impl Postgres {
+    /// Connects to `url` and applies the migrations it has not seen.
+    pub fn open(url: &str) -> anyhow::Result<Postgres> {
+        let db = Postgres::connect(url)?;
+        db.migrate()?;
+        Ok(db)
+    }
+
+    /// Another connection to the same database.
+    pub fn another(&self) -> anyhow::Result<Postgres> {
+        Postgres::connect(&self.url)
+    }
+
+    fn connect(url: &str) -> anyhow::Result<Postgres> {
+        let client = postgres::Client::connect(url, NoTls)
+            .with_context(|| format!("cannot connect to PostgreSQL at {}", redacted(url)))?;
+        Ok(Postgres {
+            url: url.to_owned(),
+            client: RefCell::new(client),
+            statements: RefCell::new(HashMap::new()),
+            open: Cell::new(false),
+            failure: RefCell::new(None),
+            known: RefCell::new(HashSet::new()),
+        })
+    }
+
+    fn migrate(&self) -> anyhow::Result<()> {
+        let mut client = self.client.borrow_mut();
+        let mut tx = client.transaction()?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
+        tx.batch_execute("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)")?;
+        let version: Option<i64> =
+            tx.query_opt("SELECT version FROM schema_version", &[])?.map(|row| row.get(0));
+        let version = usize::try_from(version.unwrap_or(0)).unwrap_or(0);
+        if version > MIGRATIONS.len() {
+            anyhow::bail!(
+                "the database is at version {version}, newer than this server ({})",
+                MIGRATIONS.len()
+            );
+        }
+        for (idx, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+            tx.batch_execute(sql).with_context(|| format!("migration {} failed", idx + 1))?;
+            tracing::info!(version = idx + 1, "database migrated");
+        }
+        let now = to_i64(MIGRATIONS.len() as u64);
+        tx.execute("DELETE FROM schema_version", &[])?;
+        tx.execute("INSERT INTO schema_version (version) VALUES ($1)", &[&now])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Starts a call; its transaction opens with its first statement.
+    pub fn begin(&self) {
+        self.failure.replace(None);
+        if self.open.get() {
+            // A call that panicked left its transaction open; it never committed.
+            self.rollback();
+        }
+    }
+
+    /// Commits the call, or rolls it back (and fails) if a statement failed.
+    pub fn finish(&self) -> anyhow::Result<()> {
+        if let Some(err) = self.failure.take() {
+            self.rollback();
+            anyhow::bail!("database error: {err}");
+        }
+        if self.open.replace(false) {
+            let res = self.client.borrow_mut().batch_execute("COMMIT");
+            if let Err(err) = res {
+                self.rollback();
+                return Err(err.into());
+            }
+        }
+        Ok(())
+    }
+
+    /// Rolls the call back.
+    pub fn rollback(&self) {
+        self.failure.replace(None);
+        if self.open.replace(false) {
+            let _ = self.client.borrow_mut().batch_execute("ROLLBACK");
+        }
+    }
+
+    /// Runs `f` on the connection inside the call's transaction, opening it if needed.
+    fn with<T>(
+        &self,
+        sql: &'static str,
+        f: impl FnOnce(&mut postgres::Client, &Statement) -> Result<T, postgres::Error>,
+    ) -> anyhow::Result<T> {
+        let mut client = self.client.borrow_mut();
+        if !self.open.get() {
+            client.batch_execute("BEGIN")?;
+            self.open.set(true);
+        }
+        let mut statements = self.statements.borrow_mut();
+        let stmt = match statements.get(sql) {
+            Some(stmt) => stmt.clone(),
+            None => {
+                let stmt = client.prepare(sql)?;
+                statements.insert(sql, stmt.clone());
+                stmt
+            }
+        };
+        drop(statements);
+        Ok(f(&mut client, &stmt)?)
+    }
+
+    fn execute(&self, sql: &'static str, args: &[&(dyn ToSql + Sync)]) -> anyhow::Result<u64> {
+        self.with(sql, |client, stmt| client.execute(stmt, args))
+    }
+
+    fn rows(
+        &self,
+        sql: &'static str,
+        args: &[&(dyn ToSql + Sync)],
+    ) -> anyhow::Result<Vec<postgres::Row>> {
+        self.with(sql, |client, stmt| client.query(stmt, args))
+    }
+
+    fn row(
+        &self,
+        sql: &'static str,
+        args: &[&(dyn ToSql + Sync)],
+    ) -> anyhow::Result<Option<postgres::Row>> {
+        self.with(sql, |client, stmt| client.query_opt(stmt, args))
+    }
+
+    /// Runs a statement for the engine: a failure is remembered, so the call rolls back.
+    fn store<T>(&self, res: anyhow::Result<T>) -> Stored<T> {
+        res.or_else(|err| {
+            let err = format!("{err:#}");
+            tracing::error!(%err, "database statement failed");
+            self.failure.borrow_mut().get_or_insert_with(|| err.clone());
+            Err(protocol::Error::Store(err))
+        })
+    }
+
+    /// The JSON `body` (column 0) of the row `sql` selects.
+    fn get<T: DeserializeOwned>(
+        &self,
+        sql: &'static str,
+        args: &[&(dyn ToSql + Sync)],
+    ) -> Stored<Option<T>> {
+        let res = self.row(sql, args).and_then(|row| {
+            row.map(|row| Ok(serde_json::from_str(row.get::<_, &str>(0))?)).transpose()
+        });
+        self.store(res)
+    }
+
+    /// The JSON `body` (column 0) of every row `sql` selects.
+    fn get_all<T: DeserializeOwned>(
+        &self,
+        sql: &'static str,
+        args: &[&(dyn ToSql + Sync)],
+    ) -> Stored<Vec<T>> {
+        let res = self.rows(sql, args).and_then(|rows| {
+            rows.iter().map(|row| Ok(serde_json::from_str(row.get::<_, &str>(0))?)).collect()
+        });
+        self.store(res)
+    }
+
+    /// Runs a write statement for the engine.
+    fn put(&self, sql: &'static str, args: &[&(dyn ToSql + Sync)]) -> Stored<()> {
+        let res = self.execute(sql, args).map(drop);
+        self.store(res)
+    }
+
+    fn json(&self, value: &impl Serialize) -> Stored<String> {
+        self.store(serde_json::to_string(value).map_err(Into::into))
+    }
+
+    /// Takes the first-run lock for the rest of the call's transaction.
+    pub fn lock_first_run(&self) -> anyhow::Result<()> {
+        self.execute("SELECT pg_advisory_xact_lock($1)", &[&FIRST_RUN_LOCK])?;
+        Ok(())
+    }
+
+    /// A setting of the `meta` table.
+    pub fn meta(&self, key: &str) -> anyhow::Result<Option<String>> {
+        let row = self.row("SELECT value FROM meta WHERE key = $1", &[&key])?;
+        Ok(row.map(|row| row.get(0)))
+    }
+
+    /// Saves a setting of the `meta` table.
+    pub fn put_meta(&self, key: &str, value: &str) -> anyhow::Result<()> {
+        self.execute(
+            "INSERT INTO meta (key, value) VALUES ($1, $2)
+             ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+            &[&key, &value],
+        )?;
+        Ok(())
+    }
+
+    /// Every registered client, by `clientID`.
+    pub fn clients(&self) -> anyhow::Result<Vec<Client>> {
+        let rows = self.rows("SELECT body FROM clients ORDER BY client_id", &[])?;
+        rows.iter().map(|row| Ok(serde_json::from_str(row.get::<_, &str>(0))?)).collect()
+    }
+
+    /// Whether `client_id` is registered.
+    pub fn knows_client(&self, client_id: &str) -> bool {
+        if self.known.borrow().contains(client_id) {
+            return true;
+        }
+        let found = self.row("SELECT 1 FROM clients WHERE client_id = $1", &[&client_id]);
+        let found = matches!(found, Ok(Some(_)));
+        if found {
+            self.known.borrow_mut().insert(client_id.to_owned());
+        }
+        found
+    }
+
+    /// Forgets expired codes and tokens, rows beyond [`KEEP_ROWS`] per client, and nonces
+    /// that aged out of the replay window.
+    pub fn purge(&self, before_ms: u64, replay: &ReplayConfig) -> anyhow::Result<()> {
+        let before = to_i64(before_ms);
+        self.execute("DELETE FROM auth_codes WHERE expires_ms < $1", &[&before])?;
+        self.execute("DELETE FROM access_tokens WHERE expires_ms < $1", &[&before])?;
+        let keep = to_i64(KEEP_ROWS as u64);
+        self.execute(
+            "DELETE FROM inbox WHERE id IN (SELECT id FROM (SELECT id, row_number()
+             OVER (PARTITION BY client_id ORDER BY id DESC) AS n FROM inbox) t WHERE n > $1)",
+            &[&keep],
+        )?;
+        self.execute(
+            "DELETE FROM deliveries WHERE id IN (SELECT id FROM (SELECT id, row_number()
+             OVER (PARTITION BY client_id ORDER BY id DESC) AS n FROM deliveries) t WHERE n > $1)",
+            &[&keep],
+        )?;
+        self.execute(
+            "DELETE FROM journal WHERE id IN (SELECT id FROM (SELECT id, row_number()
+             OVER (PARTITION BY client_id ORDER BY id DESC) AS n FROM journal) t WHERE n > $1)",
+            &[&keep],
+        )?;
+        let window = to_i64(replay.nonce_window_ms);
+        self.execute(
+            "DELETE FROM replay_nonces n USING replay_clocks c
+             WHERE n.client_id = c.client_id AND n.at_ms + $1 < c.last_ms",
+            &[&window],
+        )?;
+        Ok(())
+    }
+
+    /// Deletes the client's rows from every table with a `client_id` column but the
+    /// registration's.
+    pub fn reset_client(&self, client_id: &str) -> anyhow::Result<()> {
+        let tables = self.rows(
+            "SELECT table_name::text FROM information_schema.columns
+             WHERE table_schema = current_schema() AND column_name = 'client_id'
+             ORDER BY table_name",
+            &[],
+        )?;
+        let mut client = self.client.borrow_mut();
+        for row in tables {
+            let table: &str = row.get(0);
+            if REGISTRATION_TABLES.contains(&table) {
+                continue;
+            }
+            let sql = format!("DELETE FROM {} WHERE client_id = $1", quoted(table));
+            client.execute(sql.as_str(), &[&client_id])?;
+        }
+        Ok(())
+    }
+
+    /// The private half of a KEK the sandbox generated for `client_id`.
+    pub fn kek_private_key(&self, client_id: &str) -> anyhow::Result<Option<String>> {
+        let row =
+            self.row("SELECT pem FROM kek_private_keys WHERE client_id = $1", &[&client_id])?;
+        Ok(row.map(|row| row.get(0)))
+    }
+
+    /// Keeps the private half of a KEK the sandbox generated.
+    pub fn put_kek_private_key(&self, client_id: &str, pem: &str) -> anyhow::Result<()> {
+        self.execute(
+            "INSERT INTO kek_private_keys (client_id, pem) VALUES ($1, $2)
+             ON CONFLICT (client_id) DO UPDATE SET pem = EXCLUDED.pem",
+            &[&client_id, &pem],
+        )?;
+        Ok(())
+    }
+
+    /// Queues a callback; answers its id.
+    pub fn queue_delivery(
+        &self,
+        client_id: Option<&str>,
+        url: &str,
+        body: &str,
+        now_ms: u64,
+    ) -> anyhow::Result<i64> {
+        let now = to_i64(now_ms);
+        let row = self.row(
+            "INSERT INTO deliveries (client_id, url, body, state, next_attempt_ms, created_ms, updated_ms)
+             VALUES ($1, $2, $3, 'pending', $4, $4, $4) RETURNING id",
+            &[&client_id, &url, &body, &now],
+        )?;
+        row.map(|row| row.get(0)).context("the insert returned no id")
+    }
+
+    /// Queues a copy of delivery `id`.
+    pub fn requeue_delivery(&self, id: i64, now_ms: u64) -> anyhow::Result<Option<i64>> {
+        let now = to_i64(now_ms);
+        let row = self.row(
+            "INSERT INTO deliveries (client_id, url, body, state, next_attempt_ms, created_ms, updated_ms)
+             SELECT client_id, url, body, 'pending', $2, $2, $2 FROM deliveries WHERE id = $1
+             RETURNING id",
+            &[&id, &now],
+        )?;
+        Ok(row.map(|row| row.get(0)))
+    }
+
+    /// Claims due deliveries with a lease; rows another worker holds are skipped.
+    pub fn claim_deliveries(
+        &self,
+        now_ms: u64,
+        limit: usize,
+        lease_ms: u64,
+    ) -> anyhow::Result<Vec<DueDelivery>> {
+        let (now, limit) = (to_i64(now_ms), to_i64(limit as u64));
+        let until = to_i64(now_ms.saturating_add(lease_ms));
+        let rows = self.rows(
+            "UPDATE deliveries SET next_attempt_ms = $3 WHERE id IN (
+                 SELECT id FROM deliveries WHERE state = 'pending' AND next_attempt_ms <= $1
+                 ORDER BY next_attempt_ms, id LIMIT $2 FOR UPDATE SKIP LOCKED)
+             RETURNING id, url, body, attempts",
+            &[&now, &limit, &until],
+        )?;
+        let mut due: Vec<DueDelivery> = rows
+            .iter()
+            .map(|row| DueDelivery {
+                id: row.get(0),
+                url: row.get(1),
+                body: row.get(2),
+                attempts: row.get(3),
+            })
+            .collect();
+        due.sort_by_key(|it| it.id);
+        Ok(due)
+    }
+
+    /// Records an attempt of a delivery.
+    pub fn record_attempt(&self, attempt: &Attempt) -> anyhow::Result<()> {
+        self.execute(
+            "UPDATE deliveries SET state = $2, attempts = $3, next_attempt_ms = $4, updated_ms = $5,
+                 response_status = $6, response_body = $7, error = $8 WHERE id = $1",
+            &[
+                &attempt.id,
+                &attempt.state,
+                &attempt.attempts,
+                &to_i64(attempt.next_attempt_ms),
+                &to_i64(attempt.now_ms),
+                &attempt.status,
+                &attempt.body,
+                &attempt.error,
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// The latest `limit` deliveries of a client, newest first.
+    pub fn deliveries(&self, client_id: &str, limit: usize) -> anyhow::Result<Vec<Delivery>> {
+        let rows = self.rows(
+            "SELECT id, client_id, url, body, state, attempts, next_attempt_ms, created_ms,
+                    updated_ms, response_status, response_body, error
+             FROM deliveries WHERE client_id = $1 ORDER BY id DESC LIMIT $2",
+            &[&client_id, &to_i64(limit as u64)],
+        )?;
+        Ok(rows
+            .iter()
+            .map(|row| Delivery {
+                id: row.get(0),
+                client_id: row.get(1),
+                url: row.get(2),
+                body: row.get(3),
+                state: row.get(4),
+                attempts: row.get(5),
+                next_attempt_ms: row.get(6),
+                created_ms: row.get(7),
+                updated_ms: row.get(8),
+                response_status: row.get(9),
+                response_body: row.get(10),
+                error: row.get(11),
+            })
+            .collect())
+    }
+
+    /// Keeps a request that landed in a client's inbox.
+    pub fn keep_inbox(&self, entry: &InboxEntry) -> anyhow::Result<()> {
+        self.execute(
+            "INSERT INTO inbox (client_id, received_ms, method, query, body) VALUES ($1, $2, $3, $4, $5)",
+            &[&entry.client_id, &entry.received_ms, &entry.method, &entry.query, &entry.body],
+        )?;
+        Ok(())
+    }
+
+    /// The latest `limit` inbox entries of a client, newest first.
+    pub fn inbox(&self, client_id: &str, limit: usize) -> anyhow::Result<Vec<InboxEntry>> {
+        let rows = self.rows(
+            "SELECT id, client_id, received_ms, method, query, body FROM inbox
+             WHERE client_id = $1 ORDER BY id DESC LIMIT $2",
+            &[&client_id, &to_i64(limit as u64)],
+        )?;
+        Ok(rows
+            .iter()
+            .map(|row| InboxEntry {
+                id: row.get(0),
+                client_id: row.get(1),
+                received_ms: row.get(2),
+                method: row.get(3),
+                query: row.get(4),
+                body: row.get(5),
+            })
+            .collect())
+    }
+
+    /// The latest `limit` journal rows of a client, newest first, numbered by the table.
+    pub fn journal(&self, client_id: &str, limit: usize) -> anyhow::Result<Vec<journal::Entry>> {
+        let rows = self.rows(
+            "SELECT id, body FROM journal WHERE client_id = $1 ORDER BY id DESC LIMIT $2",
+            &[&client_id, &to_i64(limit as u64)],
+        )?;
+        rows.iter()
+            .map(|row| {
+                let mut entry: journal::Entry = serde_json::from_str(row.get::<_, &str>(1))?;
+                entry.id = row.get(0);
+                Ok(entry)
+            })
+            .collect()
+    }
+
+    /// Appends a save of the journal to the shared table, in one statement and transaction.
+    pub fn save_journal(&mut self, taken: &journal::Taken) -> anyhow::Result<()> {
+        if taken.is_empty() {
+            return Ok(());
+        }
+        let rows = serde_json::to_string(&taken.rows())?;
+        self.execute(
+            "INSERT INTO journal (client_id, body)
+             SELECT e->>'clientId', e::text FROM json_array_elements($1::text::json) AS e",
+            &[&rows],
+        )?;
+        self.open.set(false);
+        self.client.borrow_mut().batch_execute("COMMIT")?;
+        Ok(())
+    }
+}
+
+impl Postgres {
+    pub fn client(&self, client_id: &str) -> Stored<Option<Client>> {
+        self.get("SELECT body FROM clients WHERE client_id = $1", &[&client_id])
+    }
+
+    pub fn put_client(&mut self, client: Client) -> Stored<()> {
+        let body = self.json(&client)?;
+        self.put(
+            "INSERT INTO clients (client_id, body) VALUES ($1, $2)
+             ON CONFLICT (client_id) DO UPDATE SET body = EXCLUDED.body",
+            &[&client.client_id, &body],
+        )
+    }
+
+    pub fn task(&self, id: &str) -> Stored<Option<Task>> {
+        self.get("SELECT body FROM tasks WHERE id = $1 FOR UPDATE", &[&id])
+    }
+
+    pub fn put_task(&mut self, task: Task) -> Stored<()> {
+        let body = self.json(&task)?;
+        self.put(
+            "INSERT INTO tasks (id, client_id, persona, due_ms, body) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (id) DO UPDATE SET client_id = EXCLUDED.client_id,
+                 persona = EXCLUDED.persona, due_ms = EXCLUDED.due_ms, body = EXCLUDED.body",
+            &[&task.id, &task.client_id, &task.persona, &to_i64(task.due_ms()), &body],
+        )
+    }
+
+    pub fn due_tasks(&mut self, now_ms: u64, limit: usize) -> Stored<Vec<Task>> {
+        self.get_all(
+            "SELECT body FROM tasks WHERE due_ms <= $1 ORDER BY due_ms LIMIT $2
+             FOR UPDATE SKIP LOCKED",
+            &[&to_i64(now_ms), &to_i64(limit as u64)],
+        )
+    }
+
+    pub fn next_due(&self) -> Stored<Option<u64>> {
+        let res = self.row("SELECT min(due_ms) FROM tasks", &[]);
+        let at = self.store(res)?.and_then(|row| row.get::<_, Option<i64>>(0));
+        Ok(at.map(to_u64))
+    }
+
+    pub fn persona_tasks(&self, persona: &str) -> Stored<Vec<Task>> {
+        self.get_all("SELECT body FROM tasks WHERE persona = $1", &[&persona])
+    }
+
+    pub fn remove_task(&mut self, id: &str) -> Stored<()> {
+        self.put("DELETE FROM tasks WHERE id = $1", &[&id])
+    }
+
+    pub fn take_auth_code(&mut self, code: &str) -> Stored<Option<AuthCode>> {
+        self.get("DELETE FROM auth_codes WHERE code = $1 RETURNING body", &[&code])
+    }
+
+    pub fn put_auth_code(&mut self, code: AuthCode) -> Stored<()> {
+        let body = self.json(&code)?;
+        self.put(
+            "INSERT INTO auth_codes (code, client_id, expires_ms, body) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (code) DO UPDATE SET body = EXCLUDED.body, expires_ms = EXCLUDED.expires_ms",
+            &[&code.code, &code.client_id, &to_i64(code.expires_ms), &body],
+        )
+    }
+
+    pub fn access_token(&self, token: &str) -> Stored<Option<AccessToken>> {
+        self.get("SELECT body FROM access_tokens WHERE token = $1", &[&token])
+    }
+
+    pub fn put_access_token(&mut self, token: AccessToken) -> Stored<()> {
+        let body = self.json(&token)?;
+        self.put(
+            "INSERT INTO access_tokens (token, client_id, expires_ms, body) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (token) DO UPDATE SET body = EXCLUDED.body, expires_ms = EXCLUDED.expires_ms",
+            &[&token.token, &token.client_id, &to_i64(token.expires_ms), &body],
+        )
+    }
+
+    pub fn cek(&self, client_id: &str) -> Stored<CekState> {
+        let found: Option<CekState> =
+            self.get("SELECT body FROM ceks WHERE client_id = $1 FOR UPDATE", &[&client_id])?;
+        Ok(found.unwrap_or_default())
+    }
+
+    pub fn put_cek(&mut self, client_id: &str, cek: CekState) -> Stored<()> {
+        let body = self.json(&cek)?;
+        self.put(
+            "INSERT INTO ceks (client_id, body) VALUES ($1, $2)
+             ON CONFLICT (client_id) DO UPDATE SET body = EXCLUDED.body",
+            &[&client_id, &body],
+        )
+    }
+
+    pub fn admit(
+        &mut self,
+        request: &VerifiedRequest<'_>,
+        config: &ReplayConfig,
+        now_ms: u64,
+    ) -> Stored<()> {
+        ReplayGuard::check_clock_skew(request, config, now_ms)?;
+        let res = self.row(
+            "SELECT admit_request($1, $2, $3, $4)",
+            &[
+                &request.client_id(),
+                &request.nonce(),
+                &to_i64(request.timestamp_ms()),
+                &to_i64(config.nonce_window_ms),
+            ],
+        );
+        let verdict: Option<i32> = self.store(res)?.map(|row| row.get(0));
+        match verdict {
+            Some(0) => Ok(()),
+            Some(1) => Err(protocol::Error::NonceReused),
+            Some(2) => Err(protocol::Error::TimestampWentBackwards),
+            other => self.store(Err(anyhow::anyhow!("admit_request answered {other:?}"))),
+        }
+    }
+
+    pub fn business(&self, client_id: &str, business_id: &str) -> Stored<Option<BusinessRecord>> {
+        self.get(
+            "SELECT body FROM businesses WHERE client_id = $1 AND business_id = $2",
+            &[&client_id, &business_id],
+        )
+    }
+
+    pub fn put_business(&mut self, record: BusinessRecord) -> Stored<()> {
+        let body = self.json(&record)?;
+        self.put(
+            "INSERT INTO businesses (client_id, business_id, body) VALUES ($1, $2, $3)
+             ON CONFLICT (client_id, business_id) DO UPDATE SET body = EXCLUDED.body",
+            &[&record.client_id, &record.business_id, &body],
+        )
+    }
+}
+
+/// A table name from the catalogue, quoted as an identifier.
+fn quoted(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// `url` without its password, for messages.
+fn redacted(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            let user = userinfo.split(':').next().unwrap_or_default();
+            format!("{}{user}:***{}", &url[..scheme + 3], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
