@@ -152,7 +152,7 @@ class EService:
         }
         res = requests.post(self.base + "/sandbox/admin/clients", json=registration, headers=self.admin, timeout=30)
         expect(res.status_code == 201, "registration answered %d: %s" % (res.status_code, res.text))
-        self.client_id = res.json()["clientId"]
+        self.client_id = res.json()["clientID"]
 
     def settings(self, **fields):
         url = "%s/sandbox/admin/clients/%s/settings" % (self.base, self.client_id)

@@ -29,6 +29,8 @@ pub struct Sandbox {
     pub addr: SocketAddr,
     data: Arc<DataDir>,
     edit: fn(&mut server::Args),
+    /// The PostgreSQL database it shares with other servers, if any.
+    database_url: Option<String>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<anyhow::Result<()>>>,
 }
@@ -46,20 +48,29 @@ impl Sandbox {
     /// Like [`Sandbox::start`], with the settings adjusted by `edit`.
     pub async fn start_with(edit: fn(&mut server::Args)) -> anyhow::Result<Sandbox> {
         let data = Arc::new(DataDir::fresh()?);
-        Sandbox::launch("127.0.0.1:0".parse()?, data, edit).await
+        Sandbox::launch("127.0.0.1:0".parse()?, data, edit, None).await
+    }
+
+    /// Starts a server whose state is the PostgreSQL database at `url`, which other
+    /// servers may share.
+    pub async fn start_shared(url: &str) -> anyhow::Result<Sandbox> {
+        let data = Arc::new(DataDir::fresh()?);
+        Sandbox::launch("127.0.0.1:0".parse()?, data, |_| {}, Some(url.to_owned())).await
     }
 
     /// Stops the server and starts it again on the same port and data folder.
     pub async fn restart(mut self) -> anyhow::Result<Sandbox> {
         let (addr, data, edit) = (self.addr, self.data.clone(), self.edit);
+        let database_url = self.database_url.take();
         self.shutdown().await?;
-        Sandbox::launch(addr, data, edit).await
+        Sandbox::launch(addr, data, edit, database_url).await
     }
 
     async fn launch(
         addr: SocketAddr,
         data: Arc<DataDir>,
         edit: fn(&mut server::Args),
+        database_url: Option<String>,
     ) -> anyhow::Result<Sandbox> {
         let dist = workspace_root().join("dist");
         let mut args = server::Args::with_folders(addr, dist, data.path().to_owned());
@@ -67,6 +78,7 @@ impl Sandbox {
         args.admin_token = Some(ADMIN_TOKEN.into());
         args.demo_kek_bits = 1024;
         args.rate_limit = 0;
+        args.database_url = database_url.clone();
         edit(&mut args);
         let config = args
             .validate()
@@ -77,7 +89,8 @@ impl Sandbox {
         let task = tokio::spawn(server::serve(listener, config, async {
             let _ = stopped.await;
         }));
-        let sandbox = Sandbox { addr, data, edit, stop: Some(stop), task: Some(task) };
+        let sandbox =
+            Sandbox { addr, data, edit, database_url, stop: Some(stop), task: Some(task) };
         sandbox.wait_ready().await?;
         Ok(sandbox)
     }

@@ -10,6 +10,7 @@ mod mock_admin;
 mod mock_api;
 mod mock_browser;
 mod mock_codes;
+mod multi_instance;
 mod openapi;
 mod pki_interop;
 mod python_client;

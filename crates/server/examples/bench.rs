@@ -1,7 +1,8 @@
 //! Benchmark: signed getToken requests per second against the sandbox, Prism and bare axum.
 //!
 //! Run with `cargo run --release -p server --example bench -- [--seconds 10] [--connections 256]
-//! [--rate 5000] [--only sandbox|hello|prism]`.
+//! [--rate 5000] [--only sandbox|postgres|hello|prism]` (PostgreSQL needs the server's
+//! `testing` feature, which `cargo xtask bench` turns on, and Debian's `postgresql`).
 //! It builds and starts the server binary next to this example's own (`target/release/server`,
 //! or under `CARGO_TARGET_DIR`) on a fresh data folder (timing the cold start to the first
 //! answered request), registers one plain-mode client per connection, and sends signed,
@@ -11,6 +12,8 @@
 //! a bare axum handler answering a fixed JSON (this binary with `--serve-hello`) and, when npm
 //! can provide it, Stoplight Prism mocking the whole API from `protocol::openapi::document`,
 //! sent the same signed requests (headers and body), which it validates against the document.
+//! The sandbox on PostgreSQL gets the same requests, from one instance and from two instances
+//! sharing the database (the connections split between them).
 //! The load generator is built in, because each request needs its own nonce and HMAC.
 //! It prints throughput, p50/p99 latency and peak memory (VmHWM, children included) of each.
 //!
@@ -113,16 +116,7 @@ async fn run(root: &Path, bin_dir: &Path, plan: &Plan) -> anyhow::Result<()> {
     let port = free_port()?;
     let started = Instant::now();
     let server = bin_dir.join("server");
-    let mut sandbox = Command::new(&server)
-        .args(["--addr", &format!("127.0.0.1:{port}"), "--dist"])
-        .arg(root.join("dist"))
-        .arg("--data")
-        .arg(&data)
-        .args(["--admin-token", ADMIN_TOKEN, "--rate-limit", "0", "--log", "warn"])
-        .args(["--demo-kek-bits", "2048"])
-        .stdout(Stdio::null())
-        .spawn()
-        .with_context(|| format!("cannot start {}", server.display()))?;
+    let mut sandbox = start_server(&server, root, port, &data, None)?;
     let base = format!("http://127.0.0.1:{port}");
     let health = format!("{base}/healthz");
     let first = wait_answer(&client, &health, Duration::from_secs(60), false).await?;
@@ -140,12 +134,24 @@ async fn run(root: &Path, bin_dir: &Path, plan: &Plan) -> anyhow::Result<()> {
         let name = "sandbox (signed getToken)";
         for pace in [Pace::Rate(plan.rate), Pace::Saturate] {
             let clients = clients.clone();
-            let run = Run { name, base: base.clone(), clients, expect, duration, pace, pid };
+            let run = Run {
+                name,
+                bases: vec![base.clone()],
+                clients,
+                expect,
+                duration,
+                pace,
+                pids: vec![pid],
+            };
             results.push(load(run).await?);
         }
     }
     stop(&mut sandbox);
     let _ = std::fs::remove_dir_all(&data);
+
+    if wanted("postgres") {
+        results.extend(postgres(root, &server, &client, plan).await?);
+    }
 
     if wanted("hello") {
         results.extend(hello(&client, plan).await?);
@@ -170,7 +176,15 @@ async fn hello(client: &HttpClient, plan: &Plan) -> anyhow::Result<Vec<Outcome>>
     for pace in [Pace::Rate(plan.rate), Pace::Saturate] {
         let name = "bare axum handler";
         let (clients, duration, pid) = (unsigned.clone(), plan.duration, hello.id());
-        let run = Run { name, base: base.clone(), clients, expect: None, duration, pace, pid };
+        let run = Run {
+            name,
+            bases: vec![base.clone()],
+            clients,
+            expect: None,
+            duration,
+            pace,
+            pids: vec![pid],
+        };
         outcomes.push(load(run).await?);
     }
     stop(&mut hello);
@@ -192,7 +206,9 @@ async fn prism(
             let pid = prism.id();
             let name = "Stoplight Prism mock";
             let (clients, pace) = (clients.to_vec(), Pace::Saturate);
-            match load(Run { name, base, clients, expect, duration, pace, pid }).await {
+            let run =
+                Run { name, bases: vec![base], clients, expect, duration, pace, pids: vec![pid] };
+            match load(run).await {
                 Ok(outcome) => results.push(outcome),
                 Err(err) => println!("Prism run failed: {err:#}"),
             }
@@ -202,19 +218,93 @@ async fn prism(
     }
 }
 
+/// The sandbox on PostgreSQL (a throwaway server started here): one instance, then two
+/// sharing the database, the load spread over both (connection `i` to instance `i % 2`), as
+/// a round-robin reverse proxy would.
+async fn postgres(
+    root: &Path,
+    server: &Path,
+    client: &HttpClient,
+    plan: &Plan,
+) -> anyhow::Result<Vec<Outcome>> {
+    let pg = server::db::pg_temp::TempPostgres::start()?;
+    let url = pg.create_database("bench")?;
+    let mut outcomes = Vec::new();
+    let mut instances = Vec::new();
+    let mut bases = Vec::new();
+    let mut clients = Vec::new();
+    for (n, name) in [(1, "sandbox on PostgreSQL x1"), (2, "sandbox on PostgreSQL x2")] {
+        while instances.len() < n {
+            let port = free_port()?;
+            let data = std::env::temp_dir().join(format!(
+                "iams-bench-pg{}-{}",
+                instances.len(),
+                std::process::id()
+            ));
+            let child = start_server(server, root, port, &data, Some(&url))?;
+            let base = format!("http://127.0.0.1:{port}");
+            wait_answer(client, &format!("{base}/healthz"), Duration::from_secs(60), true).await?;
+            if clients.is_empty() {
+                clients = register(client, &base, plan.connections).await?;
+            }
+            instances.push((child, data));
+            bases.push(base);
+        }
+        let pids = instances.iter().map(|(child, _)| child.id()).collect();
+        let run = Run {
+            name,
+            bases: bases.clone(),
+            clients: clients.clone(),
+            expect: Some(&b"D40004"[..]),
+            duration: plan.duration,
+            pace: Pace::Saturate,
+            pids,
+        };
+        outcomes.push(load(run).await?);
+    }
+    for (mut child, data) in instances {
+        stop(&mut child);
+        let _ = std::fs::remove_dir_all(data);
+    }
+    Ok(outcomes)
+}
+
+/// Starts the release server on `port` with the state in `data` or, given a URL, PostgreSQL.
+fn start_server(
+    server: &Path,
+    root: &Path,
+    port: u16,
+    data: &Path,
+    database_url: Option<&str>,
+) -> anyhow::Result<Child> {
+    let mut cmd = Command::new(server);
+    cmd.args(["--addr", &format!("127.0.0.1:{port}"), "--dist"])
+        .arg(root.join("dist"))
+        .arg("--data")
+        .arg(data)
+        .args(["--admin-token", ADMIN_TOKEN, "--rate-limit", "0", "--log", "warn"])
+        .args(["--demo-kek-bits", "2048"])
+        .stdout(Stdio::null());
+    if let Some(url) = database_url {
+        cmd.args(["--database-url", url]);
+    }
+    cmd.spawn().with_context(|| format!("cannot start {}", server.display()))
+}
+
 /// One load run against one target.
 #[derive(Debug, Clone)]
 struct Run {
     name: &'static str,
-    base: String,
+    /// The target's instances: connection `i` goes to `bases[i % bases.len()]`.
+    bases: Vec<String>,
     /// One per connection: the (clientID, secret) that signs its requests, if any.
     clients: Vec<Option<Arc<(String, String)>>>,
     /// What an answer's body must contain to count as a success.
     expect: Option<&'static [u8]>,
     duration: Duration,
     pace: Pace,
-    /// The target's process, for its peak memory.
-    pid: u32,
+    /// The target's processes, for their peak memory.
+    pids: Vec<u32>,
 }
 
 /// Sends requests from `run.clients.len()` connections for `run.duration` at `run.pace`; an
@@ -236,8 +326,9 @@ async fn load(run: Run) -> anyhow::Result<Outcome> {
 
 /// [`load`] on the current runtime.
 async fn drive(run: Run) -> Outcome {
-    let Run { name, base, clients, expect, duration, pace, pid } = run;
-    let host = base.trim_start_matches("http://").to_owned();
+    let Run { name, bases, clients, expect, duration, pace, pids } = run;
+    let hosts: Vec<String> =
+        bases.iter().map(|base| base.trim_start_matches("http://").to_owned()).collect();
     let started = Instant::now();
     let deadline = started + duration;
     // Each connection's gap between intended sends, when paced.
@@ -248,7 +339,7 @@ async fn drive(run: Run) -> Outcome {
     let count = clients.len() as u32;
     let mut tasks = tokio::task::JoinSet::new();
     for (idx, signer) in clients.iter().cloned().enumerate() {
-        let host = host.clone();
+        let host = hosts[idx % hosts.len()].clone();
         tasks.spawn(async move {
             let mut latencies = Vec::with_capacity(4096);
             let mut errors = 0usize;
@@ -309,7 +400,7 @@ async fn drive(run: Run) -> Outcome {
         seconds,
         p50_us: pick(0.50),
         p99_us: pick(0.99),
-        peak_kib: peak_kib(pid),
+        peak_kib: pids.iter().map(|pid| peak_kib(*pid)).sum(),
     }
 }
 

@@ -13,6 +13,13 @@
 
 use std::time::Duration;
 
+use crate::{
+    AppState, SharedPlatform,
+    db::{Attempt, DueDelivery, InboxEntry, to_i64},
+    error::AppError,
+    pages::{document, escape, html},
+    state::Limit,
+};
 use axum::{
     Json, Router,
     body::Bytes,
@@ -23,13 +30,6 @@ use axum::{
 };
 use http_body_util::{BodyExt as _, Full};
 use hyper_util::{client::legacy::Client, rt::TokioExecutor};
-use crate::{
-    AppState, SharedPlatform,
-    db::{Attempt, DueDelivery, InboxEntry, to_i64},
-    error::AppError,
-    pages::{document, escape, html},
-    state::Limit,
-};
 
 /// The callback inboxes and the delivery log.
 pub fn routes() -> Router<AppState> {

@@ -29,13 +29,13 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::{
     AppState,
-    error::AppError,
-    platform::Core,
-    state::Limit,
     db::{
         sqlite::{from_json, to_json},
         to_i64,
     },
+    error::AppError,
+    platform::Core,
+    state::Limit,
 };
 
 /// The journal's route.

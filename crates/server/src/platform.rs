@@ -190,8 +190,7 @@ impl Platform {
             return Ok(self.journal().latest(&client_id, n));
         }
         self.flush().await;
-        self.call(move |core, _| Ok(core.store().journal(&client_id, n)?.unwrap_or_default()))
-            .await
+        self.call(move |core, _| Ok(core.store().journal(&client_id, n)?.unwrap_or_default())).await
     }
 
     /// Saves what is written behind (SQLite's replay memory, see `db::sqlite`, and the
@@ -212,7 +211,7 @@ impl Platform {
         loop {
             let guards = match self.shared {
                 false => self.free_core().store().take_guards(SLICE),
-                true => Default::default(),
+                true => crate::db::Saved::nothing(),
             };
             let rows = self.journal().take(SLICE.saturating_sub(guards.len()));
             let done = guards.complete && rows.complete;

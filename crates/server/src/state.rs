@@ -10,12 +10,8 @@ use axum::http::{HeaderMap, header};
 use tokio::task::JoinHandle;
 
 use crate::{
-    Config, SharedPlatform, callbacks, demo,
-    demo::Banner,
-    error::AppError,
-    limits::RateLimiter,
-    platform::Platform,
-    db::Db,
+    Config, SharedPlatform, callbacks, db::Db, demo, demo::Banner, error::AppError,
+    limits::RateLimiter, platform::Platform,
 };
 
 /// Shared by every handler; cheap to clone.

@@ -84,7 +84,9 @@ fn api_bench(root: &std::path::Path, bench_args: &[String]) -> anyhow::Result<()
     if !root.join("dist/index.html").exists() {
         dist::build(root)?;
     }
-    let mut args = vec!["run", "--release", "--package", "server", "--example", "bench", "--"];
+    tools::ensure_postgres()?;
+    let mut args = vec!["run", "--release", "--package", "server", "--features", "testing"];
+    args.extend(["--example", "bench", "--"]);
     args.extend(bench_args.iter().map(String::as_str));
     tools::cargo(&args)
 }

@@ -30,7 +30,7 @@ async fn first_run_creates_a_plain_and_an_encrypted_demo_client() -> anyhow::Res
     // The encrypted client's private key is downloadable with the admin token, and matches.
     let encrypted =
         clients.iter().find(|c| c["contentMode"] == "encrypted").cloned().unwrap_or_default();
-    let id = encrypted["clientId"].as_str().unwrap_or_default();
+    let id = encrypted["clientID"].as_str().unwrap_or_default();
     let url = sandbox.url(&format!("/sandbox/clients/{id}/kek-private.pem"));
     assert_eq!(http::get(&url, &[]).await?.status, 401);
     let pem = http::get(&url, &[(auth.0, &auth.1)]).await?;
@@ -40,7 +40,7 @@ async fn first_run_creates_a_plain_and_an_encrypted_demo_client() -> anyhow::Res
 
     // The demo client can use its inbox as a redirect URI straight away.
     let inbox = sandbox.url(&format!("/sandbox/inbox/{id}"));
-    let registered = encrypted["redirectUris"].as_array().cloned().unwrap_or_default();
+    let registered = encrypted["redirectURIs"].as_array().cloned().unwrap_or_default();
     assert!(registered.contains(&Value::String(inbox)), "{registered:?}");
 
     // The sandbox CA is public, and so are personas and scenarios.
@@ -72,7 +72,7 @@ async fn admin_api_registers_updates_and_configures_clients() -> anyhow::Result<
     let res = http::post(&clients, &headers, body.to_string()).await?;
     assert_eq!(res.status, 201, "{}", res.text());
     let created = res.json()?;
-    let id = created["clientId"].as_str().unwrap_or_default().to_owned();
+    let id = created["clientID"].as_str().unwrap_or_default().to_owned();
     assert_eq!(id.len(), 32);
     assert!(created["secret"].as_str().is_some_and(|s| s.len() >= 32));
     let pem = http::get(&sandbox.url(&format!("/sandbox/clients/{id}/kek-private.pem")), &headers)
@@ -80,7 +80,8 @@ async fn admin_api_registers_updates_and_configures_clients() -> anyhow::Result<
     assert_eq!(pem.status, 200);
     let again =
         json!({ "clientID": id, "redirectURIs": ["https://rp.example/cb"], "generateKek": true });
-    assert_eq!(http::post(&clients, &headers, again.to_string()).await?.status, 400);
+    let res = http::post(&clients, &headers, again.to_string()).await?;
+    assert_eq!(res.status, 409, "a clientID registers once: {}", res.text());
 
     // Runtime settings change at once.
     let settings = sandbox.url(&format!("/sandbox/admin/clients/{id}/settings"));
@@ -119,7 +120,7 @@ async fn admin_api_registers_updates_and_configures_clients() -> anyhow::Result<
         http::get(&sandbox.url(&format!("/sandbox/admin/clients/{id}")), &headers).await?.json()?;
     assert_eq!(client["name"], "Renamed");
     assert_eq!(client["contentMode"], "plain");
-    assert_eq!(client["redirectUris"], json!(["https://rp.example/cb"]));
+    assert_eq!(client["redirectURIs"], json!(["https://rp.example/cb"]));
     sandbox.stop().await
 }
 

@@ -18,8 +18,8 @@ use crate::{
     catalogue::{self, CheckOptions, EndpointId, Method},
     content::{self, ContentMode},
     engine::{
-        ApiReply, ApiRequest, Call, Client, Engine, Flow, Outbound, Overrides, Store, effective, fault,
-        fresh_iv, ids::tx_id,
+        ApiReply, ApiRequest, Call, Client, Engine, Flow, Outbound, Overrides, Store, effective,
+        fault, fresh_iv, ids::tx_id,
     },
     headers,
     scenario::Scenario,
@@ -54,8 +54,8 @@ impl<S: Store> Engine<S> {
             return reply(404, Envelope::failure(tx_id, &Error::NotFound), Vec::new());
         };
         let scenario = overrides.scenario;
-        let handled =
-            self.with_overrides(overrides, |this| this.handle(endpoint.id, req, now_ms, rng, scenario));
+        let handled = self
+            .with_overrides(overrides, |this| this.handle(endpoint.id, req, now_ms, rng, scenario));
         match handled {
             Ok((content, outbound)) => {
                 let message = Code::Success.template().to_owned();

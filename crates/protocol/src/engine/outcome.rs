@@ -17,8 +17,7 @@ use crate::{
     content::{self, ContentMode},
     engine::{
         AutoAnswer, Client, Engine, Flow, Outbound, Refusal, Store, Stored, Task, TaskRequest,
-        TaskStatus,
-        data_flows::release_data, fresh_iv, ids, personas,
+        TaskStatus, data_flows::release_data, fresh_iv, ids, personas,
     },
     pki,
     scenario::Scenario,

@@ -18,8 +18,8 @@ use crate::{
     Error,
     catalogue::EndpointId,
     engine::{
-        APP_SCHEME, AppView, Engine, Flow, Overrides, Reply, Store, Task, TaskRequest, TaskStatus, api,
-        effective, ids,
+        APP_SCHEME, AppView, Engine, Flow, Overrides, Reply, Store, Task, TaskRequest, TaskStatus,
+        api, effective, ids,
     },
     scenario::Scenario,
     vocab::Lang,

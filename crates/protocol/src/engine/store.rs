@@ -129,7 +129,12 @@ impl Store for MemoryStore {
     }
 
     fn persona_tasks(&self, persona: &str) -> Stored<Vec<Task>> {
-        Ok(self.tasks.values().filter(|it| it.persona.as_deref() == Some(persona)).cloned().collect())
+        Ok(self
+            .tasks
+            .values()
+            .filter(|it| it.persona.as_deref() == Some(persona))
+            .cloned()
+            .collect())
     }
 
     fn remove_task(&mut self, id: &str) -> Stored<()> {

@@ -148,7 +148,15 @@ mod engine {
     fn per_flow(scenario: Scenario) -> Vec<Code> {
         let mut sb = Sandbox::new(ContentMode::Encrypted);
         let query = sb.login_query(Source::PcBrowser, None);
-        let reply = sb.engine.get_qr(&query, sb.now, &mut sb.rng, &crate::engine::Overrides { scenario: Some(scenario), ..Default::default() }).unwrap();
+        let reply = sb
+            .engine
+            .get_qr(
+                &query,
+                sb.now,
+                &mut sb.rng,
+                &crate::engine::Overrides { scenario: Some(scenario), ..Default::default() },
+            )
+            .unwrap();
         let mut res = vec![redirect_query(&reply.outbound, LOGIN_URI).error_code.unwrap()];
         let login = sb.login("chan-tai-man");
         for (idx, (path, flow)) in LOGGED_IN.into_iter().enumerate() {
@@ -206,7 +214,18 @@ mod engine {
             Scenario::IdCardError => {
                 let mut sb = Sandbox::new(ContentMode::Plain);
                 let query = sb.login_query(Source::IosSafari, None);
-                let reply = sb.engine.get_qr(&query, sb.now, &mut sb.rng, &crate::engine::Overrides { scenario: Some(scenario), ..Default::default() }).unwrap();
+                let reply = sb
+                    .engine
+                    .get_qr(
+                        &query,
+                        sb.now,
+                        &mut sb.rng,
+                        &crate::engine::Overrides {
+                            scenario: Some(scenario),
+                            ..Default::default()
+                        },
+                    )
+                    .unwrap();
                 vec![redirect_query(&reply.outbound, LOGIN_URI).error_code.unwrap()]
             }
             Scenario::SlowApproval { delay_ms } => {
@@ -360,7 +379,15 @@ mod engine {
         assert_eq!(redirect_query(&reply.outbound, LOGIN_URI).error_code, Some(Code::AuthRejected));
         let query = sb.login_query(Source::PcBrowser, None);
         let slow = Some(Scenario::SlowApproval { delay_ms: 1_000 });
-        let reply = sb.engine.get_qr(&query, sb.now, &mut sb.rng, &crate::engine::Overrides { scenario: slow, ..Default::default() }).unwrap();
+        let reply = sb
+            .engine
+            .get_qr(
+                &query,
+                sb.now,
+                &mut sb.rng,
+                &crate::engine::Overrides { scenario: slow, ..Default::default() },
+            )
+            .unwrap();
         assert!(reply.outbound.is_empty());
     }
 

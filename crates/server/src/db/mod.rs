@@ -315,7 +315,7 @@ impl Db {
     pub fn take_guards(&self, budget: usize) -> Saved {
         match self {
             Db::Sqlite(db) => db.take_guards(budget),
-            Db::Postgres(_) => Saved::default(),
+            Db::Postgres(_) => Saved::nothing(),
         }
     }
 

@@ -139,7 +139,8 @@ const FIRST_RUN_LOCK: i64 = 0x1a5_5a4d_f125;
 /// One connection to the shared state.
 pub struct Postgres {
     url: String,
-    client: RefCell<postgres::Client>,
+    /// Always `Some` but while dropping (see the `Drop` impl).
+    client: RefCell<Option<postgres::Client>>,
     statements: RefCell<HashMap<&'static str, Statement>>,
     /// Whether the call's transaction is open.
     open: Cell<bool>,
@@ -155,7 +156,27 @@ impl std::fmt::Debug for Postgres {
     }
 }
 
+impl Drop for Postgres {
+    /// The client drives its connection with a runtime of its own, which cannot be blocked on
+    /// inside an async task: the last handle of a platform may be dropped in one, so the
+    /// client is closed on a thread of its own.
+    fn drop(&mut self) {
+        if let Some(client) = self.client.get_mut().take() {
+            let _ = std::thread::Builder::new()
+                .name("postgres-close".into())
+                .spawn(move || drop(client));
+        }
+    }
+}
+
 impl Postgres {
+    /// The connection.
+    fn conn(&self) -> std::cell::RefMut<'_, postgres::Client> {
+        std::cell::RefMut::map(self.client.borrow_mut(), |client| {
+            client.as_mut().expect("a connection is only taken away when dropped")
+        })
+    }
+
     /// Connects to `url` and applies the migrations it has not seen.
     pub fn open(url: &str) -> anyhow::Result<Postgres> {
         let db = Postgres::connect(url)?;
@@ -173,7 +194,7 @@ impl Postgres {
             .with_context(|| format!("cannot connect to PostgreSQL at {}", redacted(url)))?;
         Ok(Postgres {
             url: url.to_owned(),
-            client: RefCell::new(client),
+            client: RefCell::new(Some(client)),
             statements: RefCell::new(HashMap::new()),
             open: Cell::new(false),
             failure: RefCell::new(None),
@@ -182,7 +203,7 @@ impl Postgres {
     }
 
     fn migrate(&self) -> anyhow::Result<()> {
-        let mut client = self.client.borrow_mut();
+        let mut client = self.conn();
         let mut tx = client.transaction()?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
         tx.batch_execute("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)")?;
@@ -222,7 +243,7 @@ impl Postgres {
             anyhow::bail!("database error: {err}");
         }
         if self.open.replace(false) {
-            let res = self.client.borrow_mut().batch_execute("COMMIT");
+            let res = self.conn().batch_execute("COMMIT");
             if let Err(err) = res {
                 self.rollback();
                 return Err(err.into());
@@ -235,7 +256,7 @@ impl Postgres {
     pub fn rollback(&self) {
         self.failure.replace(None);
         if self.open.replace(false) {
-            let _ = self.client.borrow_mut().batch_execute("ROLLBACK");
+            let _ = self.conn().batch_execute("ROLLBACK");
         }
     }
 
@@ -245,7 +266,7 @@ impl Postgres {
         sql: &'static str,
         f: impl FnOnce(&mut postgres::Client, &Statement) -> Result<T, postgres::Error>,
     ) -> anyhow::Result<T> {
-        let mut client = self.client.borrow_mut();
+        let mut client = self.conn();
         if !self.open.get() {
             client.batch_execute("BEGIN")?;
             self.open.set(true);
@@ -408,7 +429,7 @@ impl Postgres {
              ORDER BY table_name",
             &[],
         )?;
-        let mut client = self.client.borrow_mut();
+        let mut client = self.conn();
         for row in tables {
             let table: &str = row.get(0);
             if REGISTRATION_TABLES.contains(&table) {
@@ -597,7 +618,7 @@ impl Postgres {
             &[&rows],
         )?;
         self.open.set(false);
-        self.client.borrow_mut().batch_execute("COMMIT")?;
+        self.conn().batch_execute("COMMIT")?;
         Ok(())
     }
 }

@@ -62,6 +62,14 @@ pub struct Saved {
     rewrite: Option<Vec<(String, Option<u64>)>>,
 }
 
+impl Saved {
+    /// A save of nothing, covering everything: what a store that keeps no replay memory of
+    /// its own writes.
+    pub fn nothing() -> Saved {
+        Saved { complete: true, ..Saved::default() }
+    }
+}
+
 impl ReplayMemory {
     /// Reads every client's guard back from the log.
     pub fn load(conn: &Connection) -> rusqlite::Result<ReplayMemory> {

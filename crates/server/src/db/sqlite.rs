@@ -381,9 +381,11 @@ impl Sqlite {
     pub fn kek_private_key(&self, client_id: &str) -> anyhow::Result<Option<String>> {
         let pem = self
             .conn()
-            .query_row("SELECT pem FROM kek_private_keys WHERE client_id = ?1", [client_id], |row| {
-                row.get(0)
-            })
+            .query_row(
+                "SELECT pem FROM kek_private_keys WHERE client_id = ?1",
+                [client_id],
+                |row| row.get(0),
+            )
             .optional()?;
         Ok(pem)
     }
@@ -448,7 +450,11 @@ impl Sqlite {
                  RETURNING id, url, body, attempts",
             )?
             .query_map(
-                params![to_i64(now_ms), to_i64(limit as u64), to_i64(now_ms.saturating_add(lease_ms))],
+                params![
+                    to_i64(now_ms),
+                    to_i64(limit as u64),
+                    to_i64(now_ms.saturating_add(lease_ms))
+                ],
                 |row| {
                     Ok(DueDelivery {
                         id: row.get(0)?,
@@ -542,7 +548,11 @@ impl Sqlite {
     }
 
     /// Reads the JSON `body` of the row `sql` selects with `key`.
-    fn get<T: DeserializeOwned>(&self, sql: &str, key: &[&dyn rusqlite::ToSql]) -> Stored<Option<T>> {
+    fn get<T: DeserializeOwned>(
+        &self,
+        sql: &str,
+        key: &[&dyn rusqlite::ToSql],
+    ) -> Stored<Option<T>> {
         let res = self
             .conn()
             .prepare_cached(sql)
@@ -764,11 +774,7 @@ impl<T: DeserializeOwned> Mirror<T> {
 
     /// Runs `f` on the rows, reading them first if needed; `None` if they cannot be read
     /// (the failure is remembered by `store`).
-    fn with<R>(
-        &self,
-        store: &Sqlite,
-        f: impl FnOnce(&mut HashMap<String, T>) -> R,
-    ) -> Stored<R> {
+    fn with<R>(&self, store: &Sqlite, f: impl FnOnce(&mut HashMap<String, T>) -> R) -> Stored<R> {
         let mut rows = self.rows.borrow_mut();
         match &mut *rows {
             Some(rows) => Ok(f(rows)),
@@ -971,7 +977,10 @@ mod tests {
         store.purge(20_000).unwrap();
         store.begin();
         assert!(store.take_auth_code("kept").unwrap().is_none());
-        assert!(store.take_auth_code("later").unwrap().is_none(), "purged codes are gone from memory");
+        assert!(
+            store.take_auth_code("later").unwrap().is_none(),
+            "purged codes are gone from memory"
+        );
         store.finish().unwrap();
         drop(store);
         std::fs::remove_dir_all(&data).unwrap();

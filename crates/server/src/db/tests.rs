@@ -133,10 +133,8 @@ fn due_tasks_come_from_the_index_soonest_first_and_persona_tasks_by_persona() {
         assert_eq!(ids, ["soon", "other"], "{name}");
         let due = call(&mut db, |db| db.due_tasks(10_000, 1).unwrap());
         assert_eq!(due.len(), 1, "{name}: the limit holds");
-        let mut mine: Vec<String> = call(&mut db, |db| db.persona_tasks("p1").unwrap())
-            .into_iter()
-            .map(|t| t.id)
-            .collect();
+        let mut mine: Vec<String> =
+            call(&mut db, |db| db.persona_tasks("p1").unwrap()).into_iter().map(|t| t.id).collect();
         mine.sort();
         assert_eq!(mine, ["late", "soon"], "{name}");
 

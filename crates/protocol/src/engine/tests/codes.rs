@@ -318,6 +318,9 @@ fn app_launch_needs_an_app_source() {
     assert_eq!(err, Error::UnsupportedSource);
     for source in [Source::AppLink, Source::AppScheme, Source::AppPackage] {
         let query = sb.login_query(source, None);
-        assert!(sb.engine.app_launch(&query, sb.now, &mut sb.rng, &Default::default()).is_ok(), "{source}");
+        assert!(
+            sb.engine.app_launch(&query, sb.now, &mut sb.rng, &Default::default()).is_ok(),
+            "{source}"
+        );
     }
 }

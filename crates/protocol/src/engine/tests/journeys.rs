@@ -154,7 +154,8 @@ fn app_on_the_same_phone_launches_the_app_and_signs_a_pdf() {
     let mut sb = Sandbox::new(ContentMode::Plain);
     let query = "clientID=edae2e2529ff46228af1e4d18c8405d1&responseType=code&source=App_Scheme\
         &redirectURI=https%3A%2F%2Frp.example%2Fapp&scope=eidapi_auth%20eidapi_sign&state=a1";
-    let launch = sb.engine.app_launch(query, sb.now, &mut sb.rng, &Default::default()).unwrap().value;
+    let launch =
+        sb.engine.app_launch(query, sb.now, &mut sb.rng, &Default::default()).unwrap().value;
     assert!(launch.task.same_device && !launch.pushed);
     sb.app(&launch.task.id, open("lau-hoi-yee"));
     let reply = sb.app(&launch.task.id, approve());

@@ -262,7 +262,11 @@ impl Sandbox {
     /// Logs `persona` in through getQR from `source`, asking for `scope`.
     pub fn login_with(&mut self, persona: &str, source: Source, scope: &str) -> Login {
         let query = self.scoped_query(source, scope, None);
-        let page = self.engine.get_qr(&query, self.now, &mut self.rng, &Overrides::default()).unwrap().value;
+        let page = self
+            .engine
+            .get_qr(&query, self.now, &mut self.rng, &Overrides::default())
+            .unwrap()
+            .value;
         self.app(&page.ticket_id, open(persona));
         let reply = self.app(&page.ticket_id, approve());
         let query = redirect_query(&reply.outbound, LOGIN_URI);
