@@ -72,7 +72,7 @@ pub enum Db {
 #[derive(Debug)]
 pub enum Background {
     Sqlite(sqlite::Background),
-    Postgres(postgres::Postgres),
+    Postgres(Box<postgres::Postgres>),
 }
 
 /// One delivery, as listed.
@@ -172,7 +172,7 @@ impl Db {
     pub fn background(&self) -> anyhow::Result<Background> {
         match self {
             Db::Sqlite(db) => Ok(Background::Sqlite(db.background()?)),
-            Db::Postgres(db) => Ok(Background::Postgres(db.another()?)),
+            Db::Postgres(db) => Ok(Background::Postgres(Box::new(db.another()?))),
         }
     }
 

@@ -306,11 +306,11 @@ impl Postgres {
 
     /// Runs a statement for the engine: a failure is remembered, so the call rolls back.
     fn store<T>(&self, res: anyhow::Result<T>) -> Stored<T> {
-        res.or_else(|err| {
+        res.map_err(|err| {
             let err = format!("{err:#}");
             tracing::error!(%err, "database statement failed");
             self.failure.borrow_mut().get_or_insert_with(|| err.clone());
-            Err(protocol::Error::Store(err))
+            protocol::Error::Store(err)
         })
     }
 
