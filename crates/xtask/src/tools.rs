@@ -50,16 +50,7 @@ pub(crate) fn ensure_browser() -> anyhow::Result<()> {
     if Path::new("/usr/bin/chromium").exists() && Path::new("/usr/bin/chromedriver").exists() {
         return Ok(());
     }
-    eprintln!("xtask: installing chromium and chromium-driver with apt-get");
-    let sudo: &[&str] = if is_root() { &[] } else { &["sudo"] };
-    let apt = |args: &[&str]| {
-        let mut all: Vec<&str> = sudo.to_vec();
-        all.push("apt-get");
-        all.extend(args);
-        run(Command::new(all[0]).args(&all[1..]).env("DEBIAN_FRONTEND", "noninteractive"))
-    };
-    apt(&["update", "-qq"])?;
-    apt(&["install", "-y", "-qq", "--no-install-recommends", "chromium", "chromium-driver"])
+    apt_install(&["chromium", "chromium-driver"])
 }
 
 /// Installs Debian's PostgreSQL when no server is installed (no `/usr/lib/postgresql/*/bin/postgres`).
@@ -73,7 +64,12 @@ pub(crate) fn ensure_postgres() -> anyhow::Result<()> {
     if installed {
         return Ok(());
     }
-    eprintln!("xtask: installing postgresql with apt-get");
+    apt_install(&["postgresql"])
+}
+
+/// Installs Debian `packages` with apt-get (through sudo when not root).
+fn apt_install(packages: &[&str]) -> anyhow::Result<()> {
+    eprintln!("xtask: installing {} with apt-get", packages.join(" and "));
     let sudo: &[&str] = if is_root() { &[] } else { &["sudo"] };
     let apt = |args: &[&str]| {
         let mut all: Vec<&str> = sudo.to_vec();
@@ -82,7 +78,9 @@ pub(crate) fn ensure_postgres() -> anyhow::Result<()> {
         run(Command::new(all[0]).args(&all[1..]).env("DEBIAN_FRONTEND", "noninteractive"))
     };
     apt(&["update", "-qq"])?;
-    apt(&["install", "-y", "-qq", "--no-install-recommends", "postgresql"])
+    let mut install = vec!["install", "-y", "-qq", "--no-install-recommends"];
+    install.extend(packages);
+    apt(&install)
 }
 
 /// Installs the Python packages of the tests (`requests`, `cryptography`,

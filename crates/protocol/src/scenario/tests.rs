@@ -148,15 +148,7 @@ mod engine {
     fn per_flow(scenario: Scenario) -> Vec<Code> {
         let mut sb = Sandbox::new(ContentMode::Encrypted);
         let query = sb.login_query(Source::PcBrowser, None);
-        let reply = sb
-            .engine
-            .get_qr(
-                &query,
-                sb.now,
-                &mut sb.rng,
-                &crate::engine::Overrides { scenario: Some(scenario), ..Default::default() },
-            )
-            .unwrap();
+        let reply = sb.get_qr_with(&query, Some(scenario));
         let mut res = vec![redirect_query(&reply.outbound, LOGIN_URI).error_code.unwrap()];
         let login = sb.login("chan-tai-man");
         for (idx, (path, flow)) in LOGGED_IN.into_iter().enumerate() {
@@ -214,18 +206,7 @@ mod engine {
             Scenario::IdCardError => {
                 let mut sb = Sandbox::new(ContentMode::Plain);
                 let query = sb.login_query(Source::IosSafari, None);
-                let reply = sb
-                    .engine
-                    .get_qr(
-                        &query,
-                        sb.now,
-                        &mut sb.rng,
-                        &crate::engine::Overrides {
-                            scenario: Some(scenario),
-                            ..Default::default()
-                        },
-                    )
-                    .unwrap();
+                let reply = sb.get_qr_with(&query, Some(scenario));
                 vec![redirect_query(&reply.outbound, LOGIN_URI).error_code.unwrap()]
             }
             Scenario::SlowApproval { delay_ms } => {
@@ -379,15 +360,7 @@ mod engine {
         assert_eq!(redirect_query(&reply.outbound, LOGIN_URI).error_code, Some(Code::AuthRejected));
         let query = sb.login_query(Source::PcBrowser, None);
         let slow = Some(Scenario::SlowApproval { delay_ms: 1_000 });
-        let reply = sb
-            .engine
-            .get_qr(
-                &query,
-                sb.now,
-                &mut sb.rng,
-                &crate::engine::Overrides { scenario: slow, ..Default::default() },
-            )
-            .unwrap();
+        let reply = sb.get_qr_with(&query, slow);
         assert!(reply.outbound.is_empty());
     }
 
@@ -409,7 +382,7 @@ mod engine {
             let answer = sb.post_with(path, Some(body), Some(scenario));
             let ticket = answer.content.unwrap()["ticketID"].as_str().unwrap().to_owned();
             let query = sb.login_query(Source::PcBrowser, Some(&ticket));
-            sb.engine.get_qr(&query, sb.now, &mut sb.rng, &Default::default()).unwrap();
+            sb.get_qr_with(&query, None);
             sb.app(&ticket, open("chan-tai-man"));
             let reply = sb.app(&ticket, approve());
             assert_eq!(redirect_query(&reply.outbound, LOGIN_URI).error_code, Some(expect));

@@ -223,7 +223,7 @@ fn anonymous_requests_return_their_results_by_get_result() {
             assert_eq!(answer.code, Code::Success, "{kind}: {}", answer.raw.body);
             let ticket = answer.content.unwrap()["ticketID"].as_str().unwrap().to_owned();
             let query = sb.login_query(Source::PcBrowser, Some(&ticket));
-            sb.engine.get_qr(&query, sb.now, &mut sb.rng, &Default::default()).unwrap();
+            sb.get_qr_with(&query, None);
             sb.app(&ticket, open("wong-siu-ling"));
             let reply = sb.app(&ticket, approve());
             let redirect = redirect_query(&reply.outbound, LOGIN_URI);

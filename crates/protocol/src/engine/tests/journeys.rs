@@ -203,7 +203,7 @@ fn anonymous_form_filling_on_the_same_phone_returns_its_result_by_get_result() {
     let ticket = content["ticketID"].as_str().unwrap().to_owned();
 
     let query = sb.login_query(Source::AndroidChrome, Some(&ticket));
-    let page = sb.engine.get_qr(&query, sb.now, &mut sb.rng, &Default::default()).unwrap().value;
+    let page = sb.get_qr_with(&query, None).value;
     assert_eq!(page.ticket_id, ticket);
     assert_eq!(page.kind, PageKind::Broker);
     sb.app(&ticket, open("tsang-yuk-lan"));
@@ -240,7 +240,7 @@ fn anonymous_signing_by_qr_shows_the_anonymous_identification_code() {
     let ticket = answer.content.unwrap()["ticketID"].as_str().unwrap().to_owned();
 
     let query = sb.login_query(Source::PcBrowser, Some(&ticket));
-    let page = sb.engine.get_qr(&query, sb.now, &mut sb.rng, &Default::default()).unwrap().value;
+    let page = sb.get_qr_with(&query, None).value;
     assert_eq!(page.kind, PageKind::Qr);
     assert!(page.deep_link.contains("hash-sign?ticketID="));
     let view = sb.app(&ticket, open("chan-tai-man")).value;

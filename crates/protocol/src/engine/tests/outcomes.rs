@@ -130,7 +130,7 @@ fn anonymous_refusals_redirect_with_the_flow_code() {
     let answer = sb.post("/api/v1/anonymous/eme/initiateRequest", Some(body));
     let ticket = answer.content.unwrap()["ticketID"].as_str().unwrap().to_owned();
     let query = sb.login_query(Source::PcBrowser, Some(&ticket));
-    sb.engine.get_qr(&query, sb.now, &mut sb.rng, &Default::default()).unwrap();
+    sb.get_qr_with(&query, None);
     let reply = sb.app(&ticket, AppAction::Decline);
     let query = redirect_query(&reply.outbound, LOGIN_URI);
     assert_eq!(query.error_code, Some(Code::FormFillingRejected));
@@ -170,7 +170,7 @@ fn anonymous_signer_rules_apply_at_approval() {
         let answer = sb.post("/api/v1/anonymous/signing/initiateRequest", Some(body));
         let ticket = answer.content.unwrap()["ticketID"].as_str().unwrap().to_owned();
         let query = sb.login_query(Source::PcBrowser, Some(&ticket));
-        sb.engine.get_qr(&query, sb.now, &mut sb.rng, &Default::default()).unwrap();
+        sb.get_qr_with(&query, None);
         let reply =
             sb.app(&ticket, AppAction::Approve { persona: Some(persona.into()), fields: None });
         let query = redirect_query(&reply.outbound, LOGIN_URI);

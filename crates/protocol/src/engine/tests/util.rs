@@ -220,7 +220,13 @@ impl Sandbox {
     /// Opens the getQR page for a login from `source`.
     pub fn get_qr(&mut self, source: Source) -> Reply<QrPage> {
         let query = self.login_query(source, None);
-        self.engine.get_qr(&query, self.now, &mut self.rng, &Overrides::default()).unwrap()
+        self.get_qr_with(&query, None)
+    }
+
+    /// getQR with `query`, selecting `scenario` as the `X-Sandbox-Scenario` header would.
+    pub fn get_qr_with(&mut self, query: &str, scenario: Option<Scenario>) -> Reply<QrPage> {
+        let overrides = Overrides { scenario, ..Overrides::default() };
+        self.engine.get_qr(query, self.now, &mut self.rng, &overrides).unwrap()
     }
 
     /// A getQR query string for a login (or, with `ticket_id`, an anonymous page).
