@@ -230,6 +230,19 @@ impl Postgres {
     /// Starts a call; its transaction opens with its first statement.
     pub fn begin(&self) {
         self.failure.replace(None);
+        if self.conn().is_closed() {
+            // The server restarted or the network dropped: connect again (a failure shows
+            // up as the call's first statement failing).
+            match postgres::Client::connect(&self.url, NoTls) {
+                Ok(client) => {
+                    tracing::warn!("reconnected to PostgreSQL");
+                    *self.client.borrow_mut() = Some(client);
+                    self.statements.borrow_mut().clear();
+                    self.open.set(false);
+                }
+                Err(err) => tracing::error!("cannot reconnect to PostgreSQL: {err}"),
+            }
+        }
         if self.open.get() {
             // A call that panicked left its transaction open; it never committed.
             self.rollback();
@@ -612,14 +625,19 @@ impl Postgres {
             return Ok(());
         }
         let rows = serde_json::to_string(&taken.rows())?;
-        self.execute(
+        self.begin();
+        let inserted = self.execute(
             "INSERT INTO journal (client_id, body)
              SELECT e->>'clientId', e::text FROM json_array_elements($1::text::json) AS e",
             &[&rows],
-        )?;
-        self.open.set(false);
-        self.conn().batch_execute("COMMIT")?;
-        Ok(())
+        );
+        if let Err(err) = inserted {
+            // A failed statement leaves the transaction aborted: end it, so the next save
+            // starts afresh (the rows are taken again).
+            self.rollback();
+            return Err(err);
+        }
+        self.finish()
     }
 }
 
