@@ -89,6 +89,7 @@ async fn signed_post(
                 headers: RequestHeaders::from_fn(get),
                 body: &body,
             };
+            core.store().expect_signed(&req.headers, &core.engine.config().replay);
             let reply = core.engine.api(&req, now, &mut core.rng, &overrides);
             core.enqueue(&reply.outbound, client_id.as_deref(), now)?;
             let tx_id = Some(reply.tx_id.as_str());

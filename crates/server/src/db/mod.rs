@@ -36,7 +36,7 @@ use std::path::PathBuf;
 
 use protocol::{
     engine::{AccessToken, AuthCode, BusinessRecord, Client, Store, Stored, Task},
-    headers::{ReplayConfig, VerifiedRequest},
+    headers::{ReplayConfig, RequestHeaders, VerifiedRequest},
     keys::CekState,
 };
 use serde::Serialize;
@@ -189,6 +189,16 @@ impl Db {
     /// Commits the call, or rolls it back (and fails) if a statement failed.
     pub fn finish(&self) -> anyhow::Result<()> {
         each!(self, db => db.finish())
+    }
+
+    /// A signed request is about to be checked: a store whose reads cost a round trip
+    /// fetches what the checks will read (the signer's registration, the replay verdict)
+    /// in one. Only a hint: the checks run as ever, and a call that does not get as far as
+    /// admitting its request keeps nothing.
+    pub fn expect_signed(&self, headers: &RequestHeaders<'_>, replay: &ReplayConfig) {
+        if let Db::Postgres(db) = self {
+            db.expect_signed(headers, replay);
+        }
     }
 
     /// Rolls the call back.

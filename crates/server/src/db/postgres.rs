@@ -23,13 +23,14 @@ use std::{
 };
 
 use anyhow::Context as _;
-use postgres::{NoTls, Statement, types::ToSql};
+use futures_util::future;
 use protocol::{
     engine::{AccessToken, AuthCode, BusinessRecord, Client, Stored, Task},
-    headers::{ReplayConfig, ReplayGuard, VerifiedRequest},
+    headers::{MAX_NONCE_LEN, ReplayConfig, ReplayGuard, RequestHeaders, VerifiedRequest},
     keys::CekState,
 };
 use serde::{Serialize, de::DeserializeOwned};
+use tokio_postgres::{NoTls, Row, Statement, types::ToSql};
 
 use super::{
     Attempt, Delivery, DueDelivery, InboxEntry, KEEP_ROWS, REGISTRATION_TABLES, to_i64, to_u64,
@@ -136,11 +137,16 @@ const MIGRATION_LOCK: i64 = 0x1a5_5a4d_b0c5;
 /// The advisory lock key of first-run work (see [`Postgres::lock_first_run`]).
 const FIRST_RUN_LOCK: i64 = 0x1a5_5a4d_f125;
 
+/// A signed call's checks in one statement: the signer's registration and, only when the
+/// client exists, the replay verdict of [`admit_request`](MIGRATIONS).
+const SIGNER_AND_VERDICT: &str =
+    "SELECT body, admit_request($1, $2, $3, $4) FROM clients WHERE client_id = $1";
+
 /// One connection to the shared state.
 pub struct Postgres {
     url: String,
     /// Always `Some` but while dropping (see the `Drop` impl).
-    client: RefCell<Option<postgres::Client>>,
+    link: RefCell<Option<Link>>,
     statements: RefCell<HashMap<&'static str, Statement>>,
     /// Whether the call's transaction is open.
     open: Cell<bool>,
@@ -148,6 +154,32 @@ pub struct Postgres {
     failure: RefCell<Option<String>>,
     /// Clients known to exist: registrations are never deleted, so a yes stays true.
     known: RefCell<HashSet<String>>,
+    /// What [`Postgres::expect_signed`] fetched for the call.
+    ahead: RefCell<Option<Ahead>>,
+}
+
+/// A connection and the runtime that drives it. The engine is synchronous, so a call blocks
+/// on each statement in turn; statements handed over together are sent together
+/// (pipelined), so that a transaction's `BEGIN` costs no round trip of its own.
+struct Link {
+    runtime: tokio::runtime::Runtime,
+    client: tokio_postgres::Client,
+}
+
+/// A signed call's registration and replay verdict, fetched before its checks ran.
+#[derive(Debug)]
+struct Ahead {
+    client_id: String,
+    nonce: String,
+    timestamp_ms: u64,
+    /// The registration, `None` for an unknown client (then no verdict either).
+    body: Option<String>,
+    /// `admit_request`'s answer; 0 means the request was recorded as admitted.
+    verdict: Option<i32>,
+    /// Whether the engine's own replay check ([`Postgres::admit`]) took the verdict. A call
+    /// that admitted ahead but whose checks refused the request before that point (a bad
+    /// signature, say) must keep nothing: it is rolled back.
+    claimed: bool,
 }
 
 impl std::fmt::Debug for Postgres {
@@ -157,23 +189,49 @@ impl std::fmt::Debug for Postgres {
 }
 
 impl Drop for Postgres {
-    /// The client drives its connection with a runtime of its own, which cannot be blocked on
-    /// inside an async task: the last handle of a platform may be dropped in one, so the
-    /// client is closed on a thread of its own.
+    /// A runtime cannot be dropped inside an async task, and the last handle of a platform
+    /// may be dropped in one: the connection is closed on a thread of its own.
     fn drop(&mut self) {
-        if let Some(client) = self.client.get_mut().take() {
-            let _ = std::thread::Builder::new()
-                .name("postgres-close".into())
-                .spawn(move || drop(client));
+        if let Some(link) = self.link.get_mut().take() {
+            let _ =
+                std::thread::Builder::new().name("postgres-close".into()).spawn(move || drop(link));
         }
+    }
+}
+
+impl Link {
+    fn connect(url: &str) -> anyhow::Result<Link> {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        let (client, connection) = runtime
+            .block_on(tokio_postgres::connect(url, NoTls))
+            .with_context(|| format!("cannot connect to PostgreSQL at {}", redacted(url)))?;
+        // Driven whenever the runtime is, that is while a statement is waited for.
+        runtime.spawn(async move {
+            if let Err(err) = connection.await {
+                tracing::warn!("PostgreSQL connection ended: {err}");
+            }
+        });
+        // The sandbox's state is test data: a commit need not wait for its WAL to reach
+        // the disk. A crash of the database may lose the last moments, never consistency:
+        // the bargain SQLite's `synchronous = NORMAL` makes on the embedded store.
+        runtime.block_on(client.batch_execute("SET synchronous_commit = off"))?;
+        Ok(Link { runtime, client })
+    }
+
+    /// Waits for `work` on this connection.
+    fn wait<T>(
+        &self,
+        work: impl Future<Output = Result<T, tokio_postgres::Error>>,
+    ) -> anyhow::Result<T> {
+        Ok(self.runtime.block_on(work)?)
     }
 }
 
 impl Postgres {
     /// The connection.
-    fn conn(&self) -> std::cell::RefMut<'_, postgres::Client> {
-        std::cell::RefMut::map(self.client.borrow_mut(), |client| {
-            client.as_mut().expect("a connection is only taken away when dropped")
+    fn link(&self) -> std::cell::RefMut<'_, Link> {
+        std::cell::RefMut::map(self.link.borrow_mut(), |link| {
+            link.as_mut().expect("a connection is only taken away when dropped")
         })
     }
 
@@ -190,57 +248,65 @@ impl Postgres {
     }
 
     fn connect(url: &str) -> anyhow::Result<Postgres> {
-        let client = postgres::Client::connect(url, NoTls)
-            .with_context(|| format!("cannot connect to PostgreSQL at {}", redacted(url)))?;
         Ok(Postgres {
             url: url.to_owned(),
-            client: RefCell::new(Some(client)),
+            link: RefCell::new(Some(Link::connect(url)?)),
             statements: RefCell::new(HashMap::new()),
             open: Cell::new(false),
             failure: RefCell::new(None),
             known: RefCell::new(HashSet::new()),
+            ahead: RefCell::new(None),
         })
     }
 
     fn migrate(&self) -> anyhow::Result<()> {
-        let mut client = self.conn();
-        let mut tx = client.transaction()?;
-        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
-        tx.batch_execute("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)")?;
-        let version: Option<i64> =
-            tx.query_opt("SELECT version FROM schema_version", &[])?.map(|row| row.get(0));
-        let version = usize::try_from(version.unwrap_or(0)).unwrap_or(0);
-        if version > MIGRATIONS.len() {
-            anyhow::bail!(
-                "the database is at version {version}, newer than this server ({})",
-                MIGRATIONS.len()
-            );
-        }
-        for (idx, sql) in MIGRATIONS.iter().enumerate().skip(version) {
-            tx.batch_execute(sql).with_context(|| format!("migration {} failed", idx + 1))?;
-            tracing::info!(version = idx + 1, "database migrated");
-        }
-        let now = to_i64(MIGRATIONS.len() as u64);
-        tx.execute("DELETE FROM schema_version", &[])?;
-        tx.execute("INSERT INTO schema_version (version) VALUES ($1)", &[&now])?;
-        tx.commit()?;
-        Ok(())
+        let mut link = self.link();
+        let Link { runtime, client } = &mut *link;
+        runtime.block_on(async {
+            let tx = client.transaction().await?;
+            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).await?;
+            tx.batch_execute("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)")
+                .await?;
+            let version: Option<i64> = tx
+                .query_opt("SELECT version FROM schema_version", &[])
+                .await?
+                .map(|row| row.get(0));
+            let version = usize::try_from(version.unwrap_or(0)).unwrap_or(0);
+            if version > MIGRATIONS.len() {
+                anyhow::bail!(
+                    "the database is at version {version}, newer than this server ({})",
+                    MIGRATIONS.len()
+                );
+            }
+            for (idx, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+                tx.batch_execute(sql)
+                    .await
+                    .with_context(|| format!("migration {} failed", idx + 1))?;
+                tracing::info!(version = idx + 1, "database migrated");
+            }
+            let now = to_i64(MIGRATIONS.len() as u64);
+            tx.execute("DELETE FROM schema_version", &[]).await?;
+            tx.execute("INSERT INTO schema_version (version) VALUES ($1)", &[&now]).await?;
+            tx.commit().await?;
+            Ok(())
+        })
     }
 
     /// Starts a call; its transaction opens with its first statement.
     pub fn begin(&self) {
         self.failure.replace(None);
-        if self.conn().is_closed() {
+        self.ahead.replace(None);
+        if self.link().client.is_closed() {
             // The server restarted or the network dropped: connect again (a failure shows
             // up as the call's first statement failing).
-            match postgres::Client::connect(&self.url, NoTls) {
-                Ok(client) => {
+            match Link::connect(&self.url) {
+                Ok(link) => {
                     tracing::warn!("reconnected to PostgreSQL");
-                    *self.client.borrow_mut() = Some(client);
+                    *self.link.borrow_mut() = Some(link);
                     self.statements.borrow_mut().clear();
                     self.open.set(false);
                 }
-                Err(err) => tracing::error!("cannot reconnect to PostgreSQL: {err}"),
+                Err(err) => tracing::error!("cannot reconnect to PostgreSQL: {err:#}"),
             }
         }
         if self.open.get() {
@@ -249,17 +315,24 @@ impl Postgres {
         }
     }
 
-    /// Commits the call, or rolls it back (and fails) if a statement failed.
+    /// Commits the call, or rolls it back (and fails) if a statement failed. A call that
+    /// admitted its request ahead but never reached its replay check is rolled back.
     pub fn finish(&self) -> anyhow::Result<()> {
         if let Some(err) = self.failure.take() {
             self.rollback();
             anyhow::bail!("database error: {err}");
         }
+        let ahead = self.ahead.take();
+        if ahead.is_some_and(|it| it.verdict == Some(0) && !it.claimed) {
+            self.rollback();
+            return Ok(());
+        }
         if self.open.replace(false) {
-            let res = self.conn().batch_execute("COMMIT");
-            if let Err(err) = res {
+            let link = self.link();
+            if let Err(err) = link.wait(link.client.batch_execute("COMMIT")) {
+                drop(link);
                 self.rollback();
-                return Err(err.into());
+                return Err(err);
             }
         }
         Ok(())
@@ -268,53 +341,77 @@ impl Postgres {
     /// Rolls the call back.
     pub fn rollback(&self) {
         self.failure.replace(None);
+        self.ahead.replace(None);
         if self.open.replace(false) {
-            let _ = self.conn().batch_execute("ROLLBACK");
+            let link = self.link();
+            let _ = link.wait(link.client.batch_execute("ROLLBACK"));
         }
     }
 
-    /// Runs `f` on the connection inside the call's transaction, opening it if needed.
-    fn with<T>(
-        &self,
-        sql: &'static str,
-        f: impl FnOnce(&mut postgres::Client, &Statement) -> Result<T, postgres::Error>,
-    ) -> anyhow::Result<T> {
-        let mut client = self.conn();
-        if !self.open.get() {
-            client.batch_execute("BEGIN")?;
-            self.open.set(true);
+    /// The prepared statement of `sql` on this connection.
+    fn statement(&self, link: &Link, sql: &'static str) -> anyhow::Result<Statement> {
+        if let Some(stmt) = self.statements.borrow().get(sql) {
+            return Ok(stmt.clone());
         }
-        let mut statements = self.statements.borrow_mut();
-        let stmt = match statements.get(sql) {
-            Some(stmt) => stmt.clone(),
-            None => {
-                let stmt = client.prepare(sql)?;
-                statements.insert(sql, stmt.clone());
-                stmt
-            }
+        let stmt = link.wait(link.client.prepare(sql))?;
+        self.statements.borrow_mut().insert(sql, stmt.clone());
+        Ok(stmt)
+    }
+
+    /// Runs `sql` inside the call's transaction; the `BEGIN` that opens it, if needed,
+    /// travels with it.
+    fn rows(&self, sql: &'static str, args: &[&(dyn ToSql + Sync)]) -> anyhow::Result<Vec<Row>> {
+        let link = self.link();
+        let stmt = self.statement(&link, sql)?;
+        let client = &link.client;
+        if self.open.replace(true) {
+            return link.wait(client.query(&stmt, args));
+        }
+        let (began, rows) = link.wait(async {
+            Ok(future::join(client.batch_execute("BEGIN"), client.query(&stmt, args)).await)
+        })?;
+        began?;
+        Ok(rows?)
+    }
+
+    fn row(&self, sql: &'static str, args: &[&(dyn ToSql + Sync)]) -> anyhow::Result<Option<Row>> {
+        let mut rows = self.rows(sql, args)?;
+        anyhow::ensure!(rows.len() <= 1, "a query for one row answered {}", rows.len());
+        Ok(rows.pop())
+    }
+
+    fn execute(&self, sql: &'static str, args: &[&(dyn ToSql + Sync)]) -> anyhow::Result<()> {
+        self.rows(sql, args).map(drop)
+    }
+
+    /// A signed call is about to be checked: fetches the signer's registration and the
+    /// replay verdict in the call's first round trip, for [`Postgres::client`] and
+    /// [`Postgres::admit`] to answer from. Headers that cannot pass the checks fetch nothing.
+    pub fn expect_signed(&self, headers: &RequestHeaders<'_>, replay: &ReplayConfig) {
+        let (Some(client_id), Some(nonce), Some(timestamp)) =
+            (headers.client_id, headers.nonce, headers.timestamp)
+        else {
+            return;
         };
-        drop(statements);
-        Ok(f(&mut client, &stmt)?)
-    }
-
-    fn execute(&self, sql: &'static str, args: &[&(dyn ToSql + Sync)]) -> anyhow::Result<u64> {
-        self.with(sql, |client, stmt| client.execute(stmt, args))
-    }
-
-    fn rows(
-        &self,
-        sql: &'static str,
-        args: &[&(dyn ToSql + Sync)],
-    ) -> anyhow::Result<Vec<postgres::Row>> {
-        self.with(sql, |client, stmt| client.query(stmt, args))
-    }
-
-    fn row(
-        &self,
-        sql: &'static str,
-        args: &[&(dyn ToSql + Sync)],
-    ) -> anyhow::Result<Option<postgres::Row>> {
-        self.with(sql, |client, stmt| client.query_opt(stmt, args))
+        let Ok(timestamp_ms) = timestamp.parse::<u64>() else { return };
+        if client_id.is_empty() || nonce.is_empty() || nonce.len() > MAX_NONCE_LEN {
+            return;
+        }
+        let args: [&(dyn ToSql + Sync); 4] =
+            [&client_id, &nonce, &to_i64(timestamp_ms), &to_i64(replay.nonce_window_ms)];
+        let Ok(row) = self.store(self.row(SIGNER_AND_VERDICT, &args)) else { return };
+        let (body, verdict) = match row {
+            Some(row) => (Some(row.get(0)), Some(row.get(1))),
+            None => (None, None),
+        };
+        self.ahead.replace(Some(Ahead {
+            client_id: client_id.to_owned(),
+            nonce: nonce.to_owned(),
+            timestamp_ms,
+            body,
+            verdict,
+            claimed: false,
+        }));
     }
 
     /// Runs a statement for the engine: a failure is remembered, so the call rolls back.
@@ -442,14 +539,14 @@ impl Postgres {
              ORDER BY table_name",
             &[],
         )?;
-        let mut client = self.conn();
+        let link = self.link();
         for row in tables {
             let table: &str = row.get(0);
             if REGISTRATION_TABLES.contains(&table) {
                 continue;
             }
             let sql = format!("DELETE FROM {} WHERE client_id = $1", quoted(table));
-            client.execute(sql.as_str(), &[&client_id])?;
+            link.wait(link.client.execute(sql.as_str(), &[&client_id]))?;
         }
         Ok(())
     }
@@ -643,6 +740,10 @@ impl Postgres {
 
 impl Postgres {
     pub fn client(&self, client_id: &str) -> Stored<Option<Client>> {
+        if let Some(ahead) = self.ahead.borrow().as_ref().filter(|it| it.client_id == client_id) {
+            let body = ahead.body.as_deref().map(serde_json::from_str).transpose();
+            return self.store(body.map_err(Into::into));
+        }
         self.get("SELECT body FROM clients WHERE client_id = $1", &[&client_id])
     }
 
@@ -739,17 +840,30 @@ impl Postgres {
         now_ms: u64,
     ) -> Stored<()> {
         ReplayGuard::check_clock_skew(request, config, now_ms)?;
-        let res = self.row(
-            "SELECT admit_request($1, $2, $3, $4)",
-            &[
-                &request.client_id(),
-                &request.nonce(),
-                &to_i64(request.timestamp_ms()),
-                &to_i64(config.nonce_window_ms),
-            ],
-        );
-        let verdict: Option<i32> = self.store(res)?.map(|row| row.get(0));
-        match verdict {
+        let ahead = self.ahead.get_mut().as_mut().filter(|it| {
+            it.client_id == request.client_id()
+                && it.nonce == request.nonce()
+                && it.timestamp_ms == request.timestamp_ms()
+        });
+        let answer = match ahead {
+            Some(ahead) => {
+                ahead.claimed = true;
+                ahead.verdict
+            }
+            None => {
+                let res = self.row(
+                    "SELECT admit_request($1, $2, $3, $4)",
+                    &[
+                        &request.client_id(),
+                        &request.nonce(),
+                        &to_i64(request.timestamp_ms()),
+                        &to_i64(config.nonce_window_ms),
+                    ],
+                );
+                self.store(res)?.map(|row| row.get(0))
+            }
+        };
+        match answer {
             Some(0) => Ok(()),
             Some(1) => Err(protocol::Error::NonceReused),
             Some(2) => Err(protocol::Error::TimestampWentBackwards),

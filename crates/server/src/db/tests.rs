@@ -187,6 +187,51 @@ fn replay_defence_refuses_a_reused_nonce_and_a_timestamp_that_goes_back() {
     }
 }
 
+/// Runs a signed call of `client` the way the API does: the checks' reads announced ahead,
+/// then the registration read, then the replay check unless `stop_before_admission`.
+fn signed_call(
+    db: &mut Db,
+    client: &str,
+    nonce: &str,
+    at: u64,
+    stop_before_admission: bool,
+) -> (Option<Client>, Option<Result<(), protocol::Error>>) {
+    let pairs = signed_headers(client, "s", at, nonce, b"");
+    let headers = RequestHeaders::from_fn(|name| {
+        pairs.iter().find(|(it, _)| *it == name).map(|(_, v)| v.as_str())
+    });
+    let verified = verify_request(&headers, b"", |_| Some("s")).unwrap();
+    call(db, |db| {
+        db.expect_signed(&headers, &ReplayConfig::default());
+        let registration = db.client(client).unwrap();
+        let admitted = (!stop_before_admission)
+            .then(|| db.admit(&verified, &ReplayConfig::default(), at));
+        (registration, admitted)
+    })
+}
+
+#[test]
+fn a_signed_call_fetched_ahead_keeps_nothing_unless_its_request_is_admitted() {
+    for (name, mut db) in backends("ahead") {
+        call(&mut db, |db| db.put_client(client("c")).unwrap());
+        // Refused before the replay check (a bad signature, say): n1 stays unused.
+        let (found, _) = signed_call(&mut db, "c", "n1", 1_000, true);
+        assert_eq!(found, Some(client("c")), "{name}");
+        assert_eq!(admit(&mut db, "c", "n1", 1_000), Ok(()), "{name}");
+        // Checked ahead, the replay verdicts are those of the check itself.
+        let (_, admitted) = signed_call(&mut db, "c", "n1", 2_000, false);
+        assert_eq!(admitted, Some(Err(protocol::Error::NonceReused)), "{name}");
+        let (_, admitted) = signed_call(&mut db, "c", "n2", 500, false);
+        assert_eq!(admitted, Some(Err(protocol::Error::TimestampWentBackwards)), "{name}");
+        let (_, admitted) = signed_call(&mut db, "c", "n2", 3_000, false);
+        assert_eq!(admitted, Some(Ok(())), "{name}");
+        assert_eq!(admit(&mut db, "c", "n2", 4_000), Err(protocol::Error::NonceReused), "{name}");
+        // An unknown client is answered as unknown, and leaves no replay memory behind.
+        let (found, _) = signed_call(&mut db, "nobody", "n1", 5_000, true);
+        assert_eq!(found, None, "{name}");
+    }
+}
+
 #[test]
 fn keys_businesses_meta_and_private_keys_round_trip() {
     for (name, mut db) in backends("records") {
