@@ -5,7 +5,7 @@
 
 use std::{borrow::Cow, fmt};
 
-use crate::Code;
+use crate::{Code, content::ContentMode};
 
 /// A parameter or header name, as spelled on the wire.
 pub type Param = Cow<'static, str>;
@@ -68,6 +68,9 @@ pub enum Error {
     /// An outcome decided in the app or by a selected fault scenario, carried as its code
     /// (e.g. [`Code::AuthRejected`], [`Code::SigningTimeout`]).
     Outcome(Code),
+    /// A body shaped for the other content mode: `error` is the rule it broke and gives the
+    /// code; the message adds the client's mode and the body it expects.
+    BodyOfOtherMode { error: Box<Error>, mode: ContentMode },
 }
 
 impl Error {
@@ -97,6 +100,7 @@ impl Error {
             Error::SigningAckFailed => Code::SigningAckFailed,
             Error::Internal | Error::Store(_) => Code::UnknownException,
             Error::Outcome(code) => *code,
+            Error::BodyOfOtherMode { error, .. } => error.code(),
         }
     }
 
@@ -106,6 +110,14 @@ impl Error {
             Error::MissingParameter(p) | Error::EmptyParameter(p) | Error::InvalidParameter(p) => {
                 self.code().message_with(p)
             }
+            Error::BodyOfOtherMode { error, mode: ContentMode::Plain } => format!(
+                "{}: this client is in plain mode, so the body is the business JSON itself, e.g. {{\"code\":\"...\",\"grantType\":\"authorization_code\"}}, not {{\"content\":\"...\"}}",
+                error.message()
+            ),
+            Error::BodyOfOtherMode { error, mode: ContentMode::Encrypted } => format!(
+                "{}: this client is in encrypted mode, so the body is {{\"content\":\"<Base64 AES-GCM of the business JSON under the CEK from getKey>\"}}, not the business JSON itself",
+                error.message()
+            ),
             _ => self.code().template().to_owned(),
         }
     }

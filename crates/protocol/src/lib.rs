@@ -12,6 +12,7 @@
 pub mod catalogue;
 mod code;
 pub mod content;
+pub mod demo;
 pub mod engine;
 mod error;
 pub mod headers;

@@ -50,6 +50,21 @@ pub struct Args {
     /// Size in bits of the RSA key generated for the demo encrypted client at first run.
     #[arg(long, env = "IAMS_DEMO_KEK_BITS", default_value_t = 2048)]
     pub demo_kek_bits: usize,
+    /// Which demo clients a fresh data folder gets: `well-known` (the published ones the
+    /// guides use), `random` (new secrets, printed once; for shared deployments) or `off`.
+    #[arg(long, env = "IAMS_DEMO_CLIENTS", value_enum, default_value_t = DemoClients::WellKnown)]
+    pub demo_clients: DemoClients,
+}
+
+/// Which demo clients a fresh data folder gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DemoClients {
+    /// The published clients of `protocol::demo`, which every guide uses.
+    WellKnown,
+    /// Two clients with random ids, secrets and key, printed once at first start.
+    Random,
+    /// None.
+    Off,
 }
 
 /// Where the portal is looked for when `--dist` is not given.
@@ -76,6 +91,7 @@ pub struct Config {
     pub rate_limit: u32,
     pub rate_burst: u32,
     pub demo_kek_bits: usize,
+    pub demo_clients: DemoClients,
 }
 
 impl Args {
@@ -94,6 +110,7 @@ impl Args {
             rate_limit: 100,
             rate_burst: 200,
             demo_kek_bits: 2048,
+            demo_clients: DemoClients::WellKnown,
         }
     }
 
@@ -165,6 +182,7 @@ impl Args {
             rate_limit: self.rate_limit,
             rate_burst: self.rate_burst,
             demo_kek_bits: self.demo_kek_bits,
+            demo_clients: self.demo_clients,
         })
     }
 }

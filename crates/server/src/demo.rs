@@ -1,10 +1,13 @@
 //! First run: the admin token and the demo e-service, and the banner printed at every start.
 //!
 //! On a fresh data folder the server registers two demo clients, one in plain mode (clear
-//! JSON, like the 2020 pilot sandbox) and one in encrypted mode with a freshly generated RSA
-//! key pair whose private half the developer downloads from
-//! `/sandbox/clients/{clientID}/kek-private.pem`. Both may use the built-in callback inbox as
-//! their redirect URI. Without `--admin-token`, a random token is generated and stored.
+//! JSON, like the 2020 pilot sandbox) and one in encrypted mode whose private KEK the
+//! developer downloads from `/sandbox/clients/{clientID}/kek-private.pem`. By default they are
+//! the well-known clients of `protocol::demo`, published with their secrets and key so that
+//! every guide can be pasted as it is; `--demo-clients random` makes new ones (for a shared
+//! server), `off` none. A data folder keeps the demo clients it was given first. Both may use
+//! the built-in callback inbox as their redirect URI. Without `--admin-token`, a random token
+//! is generated and stored.
 
 use protocol::{
     content::ContentMode,
@@ -14,7 +17,7 @@ use protocol::{
 };
 use rand_core::Rng as _;
 
-use crate::{Config, platform::Core};
+use crate::{Config, DemoClients, platform::Core};
 
 /// Every scope the mock platform knows, granted to the demo clients.
 pub const ALL_SCOPES: &str = "eidapi_auth eidapi_profiles eidapi_formFilling eidapi_sign eidapi_fr eidapi_bulksign eidapi_sua";
@@ -28,6 +31,12 @@ pub struct Banner {
     pub new_admin_token: Option<String>,
     /// The demo clients.
     pub demo: Vec<DemoClient>,
+    /// Which kind of demo clients this data folder holds.
+    pub demo_kind: DemoClients,
+    /// The kind asked for, when the data folder keeps clients of another kind.
+    pub kept_instead_of: Option<DemoClients>,
+    /// The address listened on, when it is not loopback and serves well-known clients.
+    pub exposed_on: Option<std::net::SocketAddr>,
 }
 
 /// One demo client as printed.
@@ -60,10 +69,23 @@ pub fn init(core: &mut Core, config: &Config, base_url: &str) -> anyhow::Result<
             }
         },
     };
-    let ids = match core.store().meta(DEMO_CLIENTS)? {
-        Some(ids) => ids.split(',').map(str::to_owned).collect(),
-        None => create_demo(core, config, base_url)?,
+    let ids: Vec<String> = match core.store().meta(DEMO_CLIENTS)? {
+        Some(ids) => ids.split(',').filter(|id| !id.is_empty()).map(str::to_owned).collect(),
+        None => match config.demo_clients {
+            DemoClients::WellKnown => create_well_known(core, base_url)?,
+            DemoClients::Random => create_random(core, config, base_url)?,
+            DemoClients::Off => Vec::new(),
+        },
     };
+    let demo_kind = match ids.first() {
+        None => DemoClients::Off,
+        Some(id) if protocol::demo::client(id).is_some() => DemoClients::WellKnown,
+        Some(_) => DemoClients::Random,
+    };
+    let kept_instead_of = (demo_kind != config.demo_clients && demo_kind != DemoClients::Off)
+        .then_some(config.demo_clients);
+    let exposed_on = (demo_kind == DemoClients::WellKnown && !config.addr.ip().is_loopback())
+        .then_some(config.addr);
     let demo = ids
         .iter()
         .filter_map(|id| core.engine.store().client(id).ok().flatten())
@@ -74,11 +96,53 @@ pub fn init(core: &mut Core, config: &Config, base_url: &str) -> anyhow::Result<
             redirect_uris: c.redirect_uris,
         })
         .collect();
-    Ok((admin_token, Banner { base_url: base_url.to_owned(), new_admin_token, demo }))
+    let banner = Banner {
+        base_url: base_url.to_owned(),
+        new_admin_token,
+        demo,
+        demo_kind,
+        kept_instead_of,
+        exposed_on,
+    };
+    Ok((admin_token, banner))
 }
 
-/// Registers the two demo clients; returns their ids.
-fn create_demo(core: &mut Core, config: &Config, base_url: &str) -> anyhow::Result<Vec<String>> {
+/// Registers the published demo clients of `protocol::demo`; returns their ids.
+fn create_well_known(core: &mut Core, base_url: &str) -> anyhow::Result<Vec<String>> {
+    let key = KekPrivateKey::from_pem(protocol::demo::KEK_PRIVATE_PEM)
+        .map_err(|err| anyhow::anyhow!("the published demo key does not parse: {err}"))?;
+    let mut ids = Vec::new();
+    for demo in protocol::demo::CLIENTS {
+        let kek = match demo.mode {
+            ContentMode::Plain => None,
+            ContentMode::Encrypted => {
+                save_private_key(core, demo.client_id, protocol::demo::KEK_PRIVATE_PEM)?;
+                Some(key.kek())
+            }
+        };
+        let client = Client {
+            client_id: demo.client_id.to_owned(),
+            secret: demo.secret.to_owned(),
+            name: demo.name.to_owned(),
+            redirect_uris: vec![
+                protocol::demo::inbox_uri(base_url, demo.client_id),
+                protocol::demo::LOCAL_REDIRECT_URI.to_owned(),
+            ],
+            scopes: Scopes::parse(ALL_SCOPES)
+                .map_err(|err| anyhow::anyhow!("bad demo scopes: {err}"))?,
+            kek,
+            content_mode: demo.mode,
+            settings: ClientSettings::default(),
+        };
+        core.engine.register_client(client)?;
+        ids.push(demo.client_id.to_owned());
+    }
+    core.store().put_meta(DEMO_CLIENTS, &ids.join(","))?;
+    Ok(ids)
+}
+
+/// Registers two demo clients with random ids, secrets and key; returns their ids.
+fn create_random(core: &mut Core, config: &Config, base_url: &str) -> anyhow::Result<Vec<String>> {
     let mut ids = Vec::new();
     for mode in [ContentMode::Plain, ContentMode::Encrypted] {
         let client_id = random_hex(core, 16);
@@ -102,8 +166,8 @@ fn create_demo(core: &mut Core, config: &Config, base_url: &str) -> anyhow::Resu
             secret,
             name: format!("Demo e-Service ({label})"),
             redirect_uris: vec![
-                format!("{base_url}/sandbox/inbox/{client_id}"),
-                "http://localhost:3000/callback".to_owned(),
+                protocol::demo::inbox_uri(base_url, &client_id),
+                protocol::demo::LOCAL_REDIRECT_URI.to_owned(),
             ],
             scopes: Scopes::parse(ALL_SCOPES)
                 .map_err(|err| anyhow::anyhow!("bad demo scopes: {err}"))?,
@@ -144,6 +208,7 @@ impl Banner {
                 "\nAdmin token: as set with --admin-token/IAMS_ADMIN_TOKEN, or the one printed at first run.\n",
             ),
         }
+        out.push_str(&self.demo_note());
         for client in &self.demo {
             let mode = match client.mode {
                 ContentMode::Plain => "plain mode",
@@ -157,8 +222,12 @@ impl Banner {
                 out.push_str(&format!("  redirect URI:  {uri}\n"));
             }
             if client.mode == ContentMode::Encrypted {
+                let auth = match self.demo_kind {
+                    DemoClients::WellKnown => "",
+                    _ => "-H 'Authorization: Bearer <admin token>' ",
+                };
                 out.push_str(&format!(
-                    "  private KEK:   curl -H 'Authorization: Bearer <admin token>' {base}/sandbox/clients/{}/kek-private.pem\n",
+                    "  private KEK:   curl {auth}{base}/sandbox/clients/{}/kek-private.pem\n",
                     client.client_id
                 ));
             }
@@ -166,6 +235,34 @@ impl Banner {
         out.push_str(&format!(
             "\nLogin page: {base}/api/v1/auth/getQR?clientID=<clientID>&responseType=code&source=PC_Browser&redirectURI=<redirect URI>&scope=eidapi_auth\nSimulated app: {base}/sandbox/app\n"
         ));
+        if let Some(addr) = self.exposed_on {
+            out.push_str(&format!(
+                "\nWARNING: the well-known demo credentials are served on {addr}, which is not a loopback address:\n  anyone who reaches this server can act as the demo clients. On a shared server, start a fresh\n  data folder with --demo-clients random (or off).\n"
+            ));
+        }
+        out
+    }
+
+    /// The line that says which demo clients are active, and why when not the ones asked for.
+    fn demo_note(&self) -> String {
+        let kind = match self.demo_kind {
+            DemoClients::WellKnown => {
+                "well-known (published in the README and the guides; --demo-clients random for a shared server)"
+            }
+            DemoClients::Random => "random (generated for this data folder)",
+            DemoClients::Off => "off",
+        };
+        let mut out = format!("\nDemo clients: {kind}\n");
+        if let Some(asked) = self.kept_instead_of {
+            let asked = match asked {
+                DemoClients::WellKnown => "well-known",
+                DemoClients::Random => "random",
+                DemoClients::Off => "off",
+            };
+            out.push_str(&format!(
+                "  (this data folder already holds these demo clients, so they are kept although {asked} was asked for;\n   start with a fresh --data folder to change them)\n"
+            ));
+        }
         out
     }
 }
@@ -179,5 +276,34 @@ impl std::fmt::Debug for Banner {
 impl std::fmt::Debug for DemoClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DemoClient").field("client_id", &self.client_id).finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn banner(kind: DemoClients, asked: Option<DemoClients>, addr: Option<&str>) -> String {
+        Banner {
+            base_url: "http://127.0.0.1:8080".into(),
+            new_admin_token: None,
+            demo: Vec::new(),
+            demo_kind: kind,
+            kept_instead_of: asked,
+            exposed_on: addr.map(|a| a.parse().unwrap()),
+        }
+        .text()
+    }
+
+    #[test]
+    fn the_banner_says_which_demo_clients_are_active_and_warns_off_loopback() {
+        let text = banner(DemoClients::WellKnown, None, None);
+        assert!(text.contains("Demo clients: well-known"), "{text}");
+        assert!(!text.contains("WARNING"), "{text}");
+        let text = banner(DemoClients::WellKnown, None, Some("0.0.0.0:8080"));
+        assert!(text.contains("WARNING") && text.contains("0.0.0.0:8080"), "{text}");
+        let text = banner(DemoClients::Random, Some(DemoClients::WellKnown), None);
+        assert!(text.contains("Demo clients: random"), "{text}");
+        assert!(text.contains("already holds these demo clients"), "{text}");
     }
 }

@@ -46,7 +46,7 @@ use tower_http::{
 };
 use tracing::Level;
 
-pub use config::{Args, Config};
+pub use config::{Args, Config, DemoClients};
 pub use demo::Banner;
 pub use state::{AppState, Phase};
 

@@ -6,6 +6,7 @@
 //! - `cargo xtask test`: install what the tests need, build `dist/`, run `cargo test`.
 //! - `cargo xtask bench [--seconds N] [--connections N] [--only T]`: signed API requests per second against
 //!   the sandbox, side by side with Stoplight Prism and a bare axum handler.
+//! - `cargo xtask sign ...`: a signed curl command for the demo clients (the quick start's helper).
 //! - `cargo xtask search-bench`: sizes and timings of the knowledge-base search, in node.
 //! - `cargo xtask search-vs-pagefind`: the same search against Pagefind, in headless Chromium.
 
@@ -14,6 +15,7 @@
 mod dist;
 mod pagefind;
 mod search;
+mod sign;
 mod tools;
 
 use std::{env, path::PathBuf, process::Command};
@@ -28,6 +30,7 @@ commands:
   dist          build the portal into dist/ (WASM, JS, assets, precompressed .br/.gz)
   test          install Chromium/ChromeDriver and the wasm target if missing, build dist/, run every test
   bench [flags] signed getToken load: sandbox vs Stoplight Prism vs bare axum (--seconds 10 --connections 256)
+  sign [args]   print a signed curl command for a demo client; --open decrypts an answer (see sign --help)
   search-bench  measure the knowledge-base search in node: transfer size, index open time, query latency
   search-vs-pagefind  our search vs Pagefind on the same pages in headless Chromium";
 
@@ -35,6 +38,10 @@ fn main() -> anyhow::Result<()> {
     let mut args = env::args().skip(1);
     let cmd = args.next().unwrap_or_default();
     let rest: Vec<String> = args.collect();
+    if cmd == "sign" {
+        // Before moving to the workspace root, so that relative paths (--kek) stay the caller's.
+        return sign::main(&rest);
+    }
     let root = workspace_root();
     env::set_current_dir(&root)?;
     match cmd.as_str() {

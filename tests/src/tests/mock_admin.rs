@@ -11,7 +11,7 @@ use crate::{
 };
 
 #[tokio::test]
-async fn first_run_creates_a_plain_and_an_encrypted_demo_client() -> anyhow::Result<()> {
+async fn first_run_creates_the_well_known_demo_clients() -> anyhow::Result<()> {
     let sandbox = Sandbox::start().await?;
     let [auth] = admin();
     let denied = http::get(&sandbox.url("/sandbox/admin/clients"), &[]).await?;
@@ -24,17 +24,25 @@ async fn first_run_creates_a_plain_and_an_encrypted_demo_client() -> anyhow::Res
         http::get(&sandbox.url("/sandbox/admin/clients"), &[(auth.0, &auth.1)]).await?.json()?;
     let clients = clients.as_array().cloned().unwrap_or_default();
     assert_eq!(clients.len(), 2, "{clients:?}");
-    let modes: Vec<&str> = clients.iter().filter_map(|c| c["contentMode"].as_str()).collect();
-    assert!(modes.contains(&"plain") && modes.contains(&"encrypted"), "{modes:?}");
+    for demo in protocol::demo::CLIENTS {
+        let client = clients.iter().find(|c| c["clientID"] == demo.client_id);
+        let client = client.ok_or_else(|| anyhow::anyhow!("no {}", demo.client_id))?;
+        assert_eq!(client["secret"], demo.secret);
+        let mode = match demo.mode {
+            ContentMode::Plain => "plain",
+            ContentMode::Encrypted => "encrypted",
+        };
+        assert_eq!(client["contentMode"], mode);
+    }
 
-    // The encrypted client's private key is downloadable with the admin token, and matches.
+    // The encrypted client's private key is the published one, downloadable without a token.
     let encrypted =
         clients.iter().find(|c| c["contentMode"] == "encrypted").cloned().unwrap_or_default();
     let id = encrypted["clientID"].as_str().unwrap_or_default();
     let url = sandbox.url(&format!("/sandbox/clients/{id}/kek-private.pem"));
-    assert_eq!(http::get(&url, &[]).await?.status, 401);
-    let pem = http::get(&url, &[(auth.0, &auth.1)]).await?;
+    let pem = http::get(&url, &[]).await?;
     assert_eq!(pem.status, 200);
+    assert_eq!(pem.text(), protocol::demo::KEK_PRIVATE_PEM);
     let key = KekPrivateKey::from_pem(&pem.text()).map_err(|e| anyhow::anyhow!("{e}"))?;
     assert_eq!(Some(key.kek().to_pem().as_str()), encrypted["kek"].as_str());
 
@@ -50,6 +58,35 @@ async fn first_run_creates_a_plain_and_an_encrypted_demo_client() -> anyhow::Res
     assert!(personas.as_array().is_some_and(|p| p.len() >= 10));
     let scenarios = http::get(&sandbox.url("/sandbox/scenarios"), &[]).await?.json()?;
     assert!(scenarios.as_array().is_some_and(|s| s.iter().any(|s| s["name"] == "user-declined")));
+    sandbox.stop().await
+}
+
+#[tokio::test]
+async fn random_demo_clients_are_new_and_their_key_needs_the_admin_token() -> anyhow::Result<()> {
+    let sandbox =
+        Sandbox::start_with(|args| args.demo_clients = server::DemoClients::Random).await?;
+    let [auth] = admin();
+    let clients =
+        http::get(&sandbox.url("/sandbox/admin/clients"), &[(auth.0, &auth.1)]).await?.json()?;
+    let clients = clients.as_array().cloned().unwrap_or_default();
+    assert_eq!(clients.len(), 2, "{clients:?}");
+    assert!(clients.iter().all(|c| {
+        c["clientID"].as_str().is_some_and(|id| protocol::demo::client(id).is_none())
+    }));
+    let encrypted =
+        clients.iter().find(|c| c["contentMode"] == "encrypted").cloned().unwrap_or_default();
+    let id = encrypted["clientID"].as_str().unwrap_or_default();
+    let url = sandbox.url(&format!("/sandbox/clients/{id}/kek-private.pem"));
+    assert_eq!(http::get(&url, &[]).await?.status, 401);
+    let pem = http::get(&url, &[(auth.0, &auth.1)]).await?;
+    assert_eq!(pem.status, 200);
+
+    // A restart keeps them.
+    let sandbox = sandbox.restart().await?;
+    let again =
+        http::get(&sandbox.url("/sandbox/admin/clients"), &[(auth.0, &auth.1)]).await?.json()?;
+    assert_eq!(again.as_array().map(Vec::len), Some(2));
+    assert!(again.as_array().into_iter().flatten().any(|c| c["clientID"] == id));
     sandbox.stop().await
 }
 

@@ -96,8 +96,9 @@ impl<S: Store> Engine<S> {
             ContentMode::Plain => None,
             ContentMode::Encrypted => self.current_cek(&client, now_ms)?,
         };
-        let body = content::open_body(client.content_mode, req.body, cek.as_ref())?;
-        check_fields(id, &body)?;
+        let body = content::open_body(client.content_mode, req.body, cek.as_ref())
+            .map_err(|err| other_mode(err, client.content_mode, req.body))?;
+        check_fields(id, &body).map_err(|err| other_mode(err, client.content_mode, req.body))?;
         // The platform would fail to seal the answer; failing first leaves no trace behind.
         fault(scenario, Scenario::EncryptFail, Flow::Login)?;
         let call = Call { client: &client, scenario, now_ms };
@@ -190,4 +191,19 @@ fn reply(status: u16, envelope: Envelope, outbound: Vec<Outbound>) -> ApiReply {
     let (code, tx_id) = (envelope.code, envelope.tx_id.clone());
     let body = serde_json::to_string(&envelope).unwrap_or_default();
     ApiReply { status, body, code, tx_id, outbound }
+}
+
+/// Tells the client's mode in the error of a body shaped for the other mode: an encrypted
+/// client's body without `content` but with other fields, or a plain client's body that is
+/// only `{"content":"..."}`. The code stays the rule's.
+fn other_mode(err: Error, mode: ContentMode, body: &[u8]) -> Error {
+    let Ok(Value::Object(fields)) = serde_json::from_slice::<Value>(body) else {
+        return err;
+    };
+    let sealed = fields.len() == 1 && fields.get(content::CONTENT).is_some_and(Value::is_string);
+    let other = match mode {
+        ContentMode::Plain => sealed,
+        ContentMode::Encrypted => !fields.is_empty() && !fields.contains_key(content::CONTENT),
+    };
+    if other { Error::BodyOfOtherMode { error: Box::new(err), mode } } else { err }
 }

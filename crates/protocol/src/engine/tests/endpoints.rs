@@ -250,3 +250,30 @@ fn pilot_paths_reach_the_same_endpoints() {
         assert_eq!(answer.code, Code::Success, "{}", answer.raw.body);
     });
 }
+
+#[test]
+fn a_body_of_the_other_mode_keeps_its_code_and_names_the_clients_mode() {
+    let path = "/api/v1/auth/getToken";
+    let plain_body = br#"{"code":"abc","grantType":"authorization_code"}"#;
+    let sealed_body = br#"{"content":"AAAADAABAgMEBQYHCAkKCw=="}"#;
+
+    let mut plain = Sandbox::new(ContentMode::Plain);
+    let answer = plain.post_raw(path, sealed_body, |_| {}, None);
+    assert_eq!(answer.code, Code::MissingParameter);
+    let envelope: Value = serde_json::from_str(&answer.raw.body).unwrap();
+    let message = envelope["message"].as_str().unwrap();
+    assert!(message.contains("code") && message.contains("plain mode"), "{message}");
+
+    let mut encrypted = Sandbox::new(ContentMode::Encrypted);
+    encrypted.post("/api/v1/security/getKey", None);
+    let answer = encrypted.post_raw(path, plain_body, |_| {}, None);
+    assert_eq!(answer.code, Code::MissingParameter);
+    let envelope: Value = serde_json::from_str(&answer.raw.body).unwrap();
+    let message = envelope["message"].as_str().unwrap();
+    assert!(message.contains("content") && message.contains("encrypted mode"), "{message}");
+
+    // A body of the right shape keeps the plain message.
+    let answer = plain.post_raw(path, br#"{"grantType":"authorization_code"}"#, |_| {}, None);
+    let envelope: Value = serde_json::from_str(&answer.raw.body).unwrap();
+    assert!(!envelope["message"].as_str().unwrap().contains("mode"), "{envelope}");
+}
