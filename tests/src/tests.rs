@@ -14,5 +14,6 @@ mod multi_instance;
 mod openapi;
 mod pki_interop;
 mod python_client;
+mod sdk_js;
 mod search_wasm;
 mod tidy;

@@ -1,190 +1,160 @@
-//! `iamsmart-edge`: the client side of the iAM Smart protocol for JavaScript.
+//! The WebAssembly core of the `iamsmart-edge` npm package: the protocol's own signing,
+//! content encryption and CEK unwrapping, for JavaScript.
 //!
-//! An online service that runs JavaScript (a browser, Node.js or an edge worker) imports this
-//! module to sign requests, verify signatures, encrypt and decrypt `content`, unwrap the
-//! content encryption key and build a complete signed request. Every function is a thin
-//! binding over `protocol`, so JavaScript and the sandbox compute the same bytes.
+//! This is the reference implementation the package runs in browsers and edge workers and
+//! checks its Node path against (`crates/edge/npm/` is the package; its JavaScript layer
+//! validates every argument before it gets here). Every function is a thin binding over
+//! `protocol`, so JavaScript and the sandbox compute the same bytes. Arguments arrive as
+//! strings and byte arrays, already checked; randomness (IVs, nonces) and time stay in
+//! JavaScript.
 //!
-//! Randomness (IVs, nonces) comes from `crypto.getRandomValues` and time from `Date.now()`,
-//! both available in browsers, Node 20 and workers.
+//! A failure is thrown as a JavaScript `Error` whose `name` is the package's error code
+//! (`BAD_BASE64`, `IV_LENGTH`, `AUTH_TAG_MISMATCH`, ...); the JavaScript layer turns it into
+//! an `IamSmartEdgeError`. No platform `D`-code is ever produced here: those only come from
+//! the platform's answers.
 
 use base64::{Engine as _, engine::general_purpose::STANDARD};
 use protocol::{
     SIGNATURE_METHOD, SignatureInput, content,
-    keys::{KekPrivateKey, Padding},
+    keys::{CEK_LEN, KekPrivateKey, Padding},
 };
-use serde_json::{Map, Value, json};
 use wasm_bindgen::prelude::*;
 
-/// Signs a request: the URL-encoded Base64 HMAC-SHA256 of
-/// `clientID + "HmacSHA256" + timestamp + nonce + body`, keyed with the client secret.
+/// The URL-encoded Base64 HMAC-SHA256 of `clientID + "HmacSHA256" + timestamp + nonce + body`,
+/// keyed with the UTF-8 bytes of the client secret.
 #[wasm_bindgen]
 pub fn sign(
     client_id: &str,
     client_secret: &str,
     timestamp: &str,
     nonce: &str,
-    body: &str,
+    body: &[u8],
 ) -> String {
     protocol::sign(client_secret, &input(client_id, timestamp, nonce, body))
 }
 
-/// Checks a `signature` header (URL-encoded or plain Base64) in constant time.
+/// Checks a `signature` header value (URL-encoded or plain Base64) in constant time.
 #[wasm_bindgen]
 pub fn verify(
     client_id: &str,
     client_secret: &str,
     timestamp: &str,
     nonce: &str,
-    body: &str,
+    body: &[u8],
     signature: &str,
 ) -> bool {
     protocol::verify(client_secret, &input(client_id, timestamp, nonce, body), signature).is_ok()
 }
 
-/// Encrypts `plaintext` (usually a JSON string) under the Base64 CEK, with a fresh random IV.
-/// Returns the Base64 `content` value.
+/// Seals `plaintext` under the 32-byte `cek` with the 12-byte `iv` into the Base64
+/// `int32(12) | iv | ciphertext | tag` blob.
+#[wasm_bindgen(js_name = sealContent)]
+pub fn seal_content(cek: &[u8], iv: &[u8], plaintext: &[u8]) -> Result<String, JsValue> {
+    let iv: [u8; content::IV_LEN] =
+        iv.try_into().map_err(|_| fault("IV_LENGTH", "the IV must be 12 bytes"))?;
+    Ok(content::encrypt(&cek_bytes(cek)?, iv, plaintext))
+}
+
+/// Opens a Base64 `content` blob under the 32-byte `cek`; returns the plaintext bytes.
+#[wasm_bindgen(js_name = openContent)]
+pub fn open_content(cek: &[u8], content_b64: &str) -> Result<Vec<u8>, JsValue> {
+    let cek = cek_bytes(cek)?;
+    let blob = STANDARD
+        .decode(content_b64)
+        .map_err(|_| fault("BAD_BASE64", "content is not standard, padded Base64"))?;
+    if blob.len() < 4 + content::IV_LEN + content::TAG_LEN {
+        return Err(fault(
+            "CONTENT_TOO_SHORT",
+            &format!("content holds {} bytes, too few for a length, an IV and a tag", blob.len()),
+        ));
+    }
+    let prefix = u32::from_be_bytes([blob[0], blob[1], blob[2], blob[3]]);
+    if prefix != content::IV_LEN as u32 {
+        return Err(fault(
+            "IV_LENGTH",
+            &format!("content declares a {prefix}-byte IV; iAM Smart always uses 12"),
+        ));
+    }
+    content::decrypt(&cek, content_b64).map_err(|_| {
+        fault(
+            "AUTH_TAG_MISMATCH",
+            "content does not authenticate under this CEK (wrong key or altered data)",
+        )
+    })
+}
+
+/// The e-service's RSA private key (its KEK), parsed once and kept for every unwrap.
 #[wasm_bindgen]
-pub fn encrypt(cek: &str, plaintext: &str) -> Result<String, JsError> {
-    let mut iv = [0u8; content::IV_LEN];
-    getrandom::fill(&mut iv).map_err(|e| JsError::new(&format!("no randomness source: {e}")))?;
-    Ok(content::encrypt(&cek_bytes(cek)?, iv, plaintext.as_bytes()))
+#[derive(Debug)]
+pub struct Kek {
+    key: KekPrivateKey,
 }
 
-/// Encrypts with a caller-chosen 12-byte IV given in Base64. Never reuse an IV with one key:
-/// this exists for test vectors.
-#[wasm_bindgen(js_name = encryptWithIv)]
-pub fn encrypt_with_iv(cek: &str, iv: &str, plaintext: &str) -> Result<String, JsError> {
-    let iv: [u8; content::IV_LEN] = STANDARD
-        .decode(iv)
-        .ok()
-        .and_then(|v| v.try_into().ok())
-        .ok_or_else(|| JsError::new("the IV must be 12 bytes, in Base64"))?;
-    Ok(content::encrypt(&cek_bytes(cek)?, iv, plaintext.as_bytes()))
-}
-
-/// Decrypts a Base64 `content` value under the Base64 CEK and returns the plaintext as text.
 #[wasm_bindgen]
-pub fn decrypt(cek: &str, content_b64: &str) -> Result<String, JsError> {
-    let plain = content::decrypt(&cek_bytes(cek)?, content_b64).map_err(protocol_error)?;
-    String::from_utf8(plain).map_err(|_| JsError::new("the decrypted content is not UTF-8 text"))
-}
+impl Kek {
+    /// Parses an RSA private key from DER, PKCS#8 or PKCS#1.
+    #[wasm_bindgen(js_name = fromDer)]
+    pub fn from_der(der: &[u8]) -> Result<Kek, JsValue> {
+        KekPrivateKey::from_der(der)
+            .map(|key| Kek { key })
+            .map_err(|_| fault("BAD_PEM", "the key is not a valid RSA private key"))
+    }
 
-/// Unwraps a `secretKey` (from getKey or a callback) with the e-service's RSA private key in
-/// PEM (PKCS#8 or PKCS#1). `padding` is `"pkcs1v15"` (default), `"oaep-sha256"` or
-/// `"oaep-sha1"`. Returns the CEK in Base64.
-#[wasm_bindgen(js_name = unwrapCek)]
-pub fn unwrap_cek(
-    private_key_pem: &str,
-    secret_key: &str,
-    padding: Option<String>,
-) -> Result<String, JsError> {
-    let padding = parse_padding(padding.as_deref().unwrap_or("pkcs1v15"))?;
-    let key = KekPrivateKey::from_pem(private_key_pem).map_err(protocol_error)?;
-    let cek = key.unwrap_cek(secret_key, padding).map_err(protocol_error)?;
-    Ok(STANDARD.encode(cek))
-}
+    /// The modulus size in bits.
+    #[wasm_bindgen]
+    pub fn bits(&self) -> usize {
+        self.key.kek().bits()
+    }
 
-/// Builds a complete signed request.
-///
-/// `business` is the request's business JSON (an object or its text). With `cek` (Base64) the
-/// body is the encrypted `{"content":"..."}` wrapper; without it the body is the clear JSON
-/// (the pilot sandbox's plain mode). `timestamp` (ms) and `nonce` default to `Date.now()` and
-/// 32 random hex digits. Returns `{ headers: {clientID, signatureMethod, timestamp, nonce,
-/// signature, "Content-Type"}, body }`.
-#[wasm_bindgen(js_name = signedRequest)]
-pub fn signed_request(
-    client_id: &str,
-    client_secret: &str,
-    business: JsValue,
-    cek: Option<String>,
-    timestamp: Option<f64>,
-    nonce: Option<String>,
-) -> Result<JsValue, JsError> {
-    let business: Value = match business.as_string() {
-        Some(text) => {
-            serde_json::from_str(&text).map_err(|e| JsError::new(&format!("business JSON: {e}")))?
+    /// Unwraps a Base64 `secretKey` into the 32-byte CEK. `padding` is `pkcs1v15`,
+    /// `oaep-sha256` or `oaep-sha1`.
+    #[wasm_bindgen]
+    pub fn unwrap(&self, secret_key: &str, padding: &str) -> Result<Vec<u8>, JsValue> {
+        let padding = match padding {
+            "pkcs1v15" => Padding::Pkcs1v15,
+            "oaep-sha256" => Padding::OaepSha256,
+            "oaep-sha1" => Padding::OaepSha1,
+            other => return Err(fault("BAD_ARGUMENT", &format!("unknown padding {other:?}"))),
+        };
+        let wrapped = STANDARD
+            .decode(secret_key)
+            .map_err(|_| fault("BAD_BASE64", "secretKey is not standard, padded Base64"))?;
+        let modulus = self.bits().div_ceil(8);
+        if wrapped.len() != modulus {
+            return Err(fault(
+                "UNWRAP_FAILED",
+                &format!(
+                    "secretKey holds {} bytes but this {}-bit key unwraps {modulus}: was it wrapped under another KEK?",
+                    wrapped.len(),
+                    self.bits()
+                ),
+            ));
         }
-        None => {
-            let text = js_sys::JSON::stringify(&business)
-                .map_err(|_| JsError::new("business is not JSON-serialisable"))?;
-            serde_json::from_str(&String::from(text)).map_err(|e| JsError::new(&e.to_string()))?
-        }
-    };
-    let body = match cek {
-        Some(cek) => {
-            let mut iv = [0u8; content::IV_LEN];
-            getrandom::fill(&mut iv).map_err(|e| JsError::new(&e.to_string()))?;
-            content::seal_body(&cek_bytes(&cek)?, iv, &business)
-        }
-        None => business.to_string(),
-    };
-    let timestamp = timestamp.unwrap_or_else(js_sys::Date::now) as u64;
-    let nonce = match nonce {
-        Some(nonce) => nonce,
-        None => random_nonce()?,
-    };
-    let headers = protocol::headers::signed_headers(
-        client_id,
-        client_secret,
-        timestamp,
-        &nonce,
-        body.as_bytes(),
-    );
-    let mut map: Map<String, Value> =
-        headers.into_iter().map(|(k, v)| (k.to_owned(), Value::String(v))).collect();
-    map.insert("Content-Type".into(), Value::String("application/json".into()));
-    let res = json!({ "headers": map, "body": body });
-    js_sys::JSON::parse(&res.to_string())
-        .map_err(|_| JsError::new("cannot build the request object"))
-}
-
-/// The signature method this library implements, `"HmacSHA256"`.
-#[wasm_bindgen(js_name = signatureMethod)]
-pub fn signature_method() -> String {
-    SIGNATURE_METHOD.to_owned()
+        let cek: [u8; CEK_LEN] = self.key.unwrap_cek(secret_key, padding).map_err(|_| {
+            fault("UNWRAP_FAILED", "secretKey does not unwrap with this key and padding (another KEK, or another padding?)")
+        })?;
+        Ok(cek.to_vec())
+    }
 }
 
 fn input<'a>(
     client_id: &'a str,
     timestamp: &'a str,
     nonce: &'a str,
-    body: &'a str,
+    body: &'a [u8],
 ) -> SignatureInput<'a> {
-    SignatureInput {
-        client_id,
-        signature_method: SIGNATURE_METHOD,
-        timestamp,
-        nonce,
-        body: body.as_bytes(),
-    }
+    SignatureInput { client_id, signature_method: SIGNATURE_METHOD, timestamp, nonce, body }
 }
 
-fn cek_bytes(cek: &str) -> Result<[u8; 32], JsError> {
-    STANDARD
-        .decode(cek)
-        .ok()
-        .and_then(|v| v.try_into().ok())
-        .ok_or_else(|| JsError::new("the CEK must be 32 bytes, in Base64"))
+fn cek_bytes(cek: &[u8]) -> Result<[u8; CEK_LEN], JsValue> {
+    cek.try_into().map_err(|_| {
+        fault("CEK_LENGTH", &format!("the CEK must be 32 bytes (AES-256), not {}", cek.len()))
+    })
 }
 
-fn parse_padding(name: &str) -> Result<Padding, JsError> {
-    match name {
-        "pkcs1v15" => Ok(Padding::Pkcs1v15),
-        "oaep-sha256" => Ok(Padding::OaepSha256),
-        "oaep-sha1" => Ok(Padding::OaepSha1),
-        other => Err(JsError::new(&format!(
-            "unknown padding {other:?}: use \"pkcs1v15\", \"oaep-sha256\" or \"oaep-sha1\""
-        ))),
-    }
-}
-
-fn random_nonce() -> Result<String, JsError> {
-    let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).map_err(|e| JsError::new(&e.to_string()))?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
-}
-
-fn protocol_error(err: protocol::Error) -> JsError {
-    JsError::new(&format!("{}: {}", err.code(), err.message()))
+/// A JavaScript `Error` named after the package's error `code`.
+fn fault(code: &str, message: &str) -> JsValue {
+    let err = js_sys::Error::new(message);
+    err.set_name(code);
+    err.into()
 }

@@ -3,9 +3,9 @@
 //! 1. `cargo build --profile wasm --target wasm32-unknown-unknown -p portal` (opt-level z,
 //!    fat LTO, one codegen unit, panic=abort).
 //! 2. wasm-bindgen, linked as a library at the exact version of the `wasm-bindgen` crate, writes
-//!    `portal.js` and `portal_bg.wasm` (`--target web`, name and producers sections removed),
-//!    and the e-service JavaScript library (`edge`) for browsers and Node into
-//!    `sdk/iamsmart-edge/{web,node}/`.
+//!    `portal.js` and `portal_bg.wasm` (`--target web`, name and producers sections removed);
+//!    the JavaScript SDK (`edge`) becomes the npm package `sdk/iamsmart-edge-<version>.tgz`
+//!    and its unpacked folder `sdk/iamsmart-edge/` (see `sdk`).
 //! 3. `web/` (index.html, styles, icons) is copied next to them, and the knowledge base (pages,
 //!    images, search index and search WASM, see `search`) is built into `kb/`, `assets/` and
 //!    `search/`.
@@ -48,11 +48,9 @@ pub(crate) fn build(root: &Path) -> anyhow::Result<PathBuf> {
     }
     fs::create_dir_all(&dist)?;
 
-    bindgen(&wasm_dir.join("portal.wasm"), &dist, Flavour::Web)?;
-    // The JavaScript library for e-services, downloadable from the portal.
-    let edge = dist.join("sdk/iamsmart-edge");
-    bindgen(&wasm_dir.join("edge.wasm"), &edge.join("web"), Flavour::Web)?;
-    bindgen(&wasm_dir.join("edge.wasm"), &edge.join("node"), Flavour::Node)?;
+    bindgen(&wasm_dir.join("portal.wasm"), &dist)?;
+    // The JavaScript SDK for e-services, packed before anything gets compressed siblings.
+    crate::sdk::build(root, &dist, &wasm_dir.join("edge.wasm"))?;
 
     copy_dir(&root.join("web"), &dist)?;
     crate::search::build(root, &dist)?;
@@ -62,23 +60,13 @@ pub(crate) fn build(root: &Path) -> anyhow::Result<PathBuf> {
     Ok(dist)
 }
 
-#[derive(Clone, Copy)]
-enum Flavour {
-    Web,
-    Node,
-}
-
-/// Runs wasm-bindgen on `wasm`, writing `<name>.js` and `<name>_bg.wasm` into `out`.
-fn bindgen(wasm: &Path, out: &Path, flavour: Flavour) -> anyhow::Result<()> {
+/// Runs wasm-bindgen (`--target web`) on `wasm`, writing `<name>.js` and `<name>_bg.wasm`.
+fn bindgen(wasm: &Path, out: &Path) -> anyhow::Result<()> {
     fs::create_dir_all(out)?;
-    let mut bindgen = wasm_bindgen_cli_support::Bindgen::new();
-    bindgen.input_path(wasm);
-    match flavour {
-        Flavour::Web => bindgen.web(true)?,
-        Flavour::Node => bindgen.nodejs(true)?,
-    };
-    bindgen
-        .typescript(wasm.ends_with("edge.wasm"))
+    wasm_bindgen_cli_support::Bindgen::new()
+        .input_path(wasm)
+        .web(true)?
+        .typescript(false)
         .omit_default_module_path(false)
         .remove_name_section(true)
         .remove_producers_section(true)

@@ -3,6 +3,7 @@
 //!
 //! - `cargo xtask run [server flags]`: build `dist/` and the server, then serve.
 //! - `cargo xtask dist`: build the portal into `dist/` (any static host can serve it).
+//! - `cargo xtask sdk`: build only the JavaScript SDK package (`dist/sdk/iamsmart-edge-<version>.tgz`).
 //! - `cargo xtask test`: install what the tests need, build `dist/`, run `cargo test`.
 //! - `cargo xtask bench [--seconds N] [--connections N] [--only T]`: signed API requests per second against
 //!   the sandbox, side by side with Stoplight Prism and a bare axum handler.
@@ -14,6 +15,7 @@
 
 mod dist;
 mod pagefind;
+mod sdk;
 mod search;
 mod sign;
 mod tools;
@@ -28,6 +30,7 @@ usage: cargo xtask <command>
 commands:
   run [flags]   build the portal and the server, then serve (flags go to the server; try --help)
   dist          build the portal into dist/ (WASM, JS, assets, precompressed .br/.gz)
+  sdk           build only the JavaScript SDK package into dist/sdk/ (npm tarball and its folder)
   test          install Chromium/ChromeDriver and the wasm target if missing, build dist/, run every test
   bench [flags] signed getToken load: sandbox vs Stoplight Prism vs bare axum (--seconds 10 --connections 256)
   sign [args]   print a signed curl command for a demo client; --open decrypts an answer (see sign --help)
@@ -46,6 +49,7 @@ fn main() -> anyhow::Result<()> {
     env::set_current_dir(&root)?;
     match cmd.as_str() {
         "dist" => dist::build(&root).map(drop),
+        "sdk" => sdk_only(&root),
         "run" => run(&root, &rest),
         "test" => test(&root, &rest),
         "bench" => api_bench(&root, &rest),
@@ -57,6 +61,15 @@ fn main() -> anyhow::Result<()> {
         }
         other => bail!("unknown command `{other}`\n\n{USAGE}"),
     }
+}
+
+/// Builds just the SDK package (the edge crate for wasm32, then `sdk::build`).
+fn sdk_only(root: &std::path::Path) -> anyhow::Result<()> {
+    tools::ensure_wasm_target()?;
+    let target = tools::WASM_TARGET;
+    tools::cargo(&["build", "--profile", "wasm", "--target", target, "--package", "edge"])?;
+    let wasm = tools::target_dir(root).join(target).join("wasm/edge.wasm");
+    sdk::build(root, &root.join("dist"), &wasm).map(drop)
 }
 
 fn run(root: &std::path::Path, server_args: &[String]) -> anyhow::Result<()> {
@@ -79,6 +92,7 @@ fn test(root: &std::path::Path, cargo_test_args: &[String]) -> anyhow::Result<()
     tools::ensure_browser()?;
     tools::ensure_postgres()?;
     tools::ensure_python_packages()?;
+    tools::ensure_npm_packages(&root.join("tests/sdk"))?;
     dist::build(root)?;
     let mut args = vec!["test", "--workspace"];
     args.extend(cargo_test_args.iter().map(String::as_str));

@@ -105,6 +105,21 @@ pub(crate) fn ensure_python_packages() -> anyhow::Result<()> {
     run(Command::new("python3").args(pip).arg("--break-system-packages"))
 }
 
+/// Installs the npm packages that `dir`'s `package.json` and `package-lock.json` pin, with
+/// `npm ci`, when its `node_modules` is missing or older than the lockfile.
+pub(crate) fn ensure_npm_packages(dir: &Path) -> anyhow::Result<()> {
+    let modified = |path: PathBuf| std::fs::metadata(path).and_then(|m| m.modified());
+    let installed = modified(dir.join("node_modules/.package-lock.json"));
+    let locked = modified(dir.join("package-lock.json"));
+    if let (Ok(installed), Ok(locked)) = (installed, locked)
+        && installed >= locked
+    {
+        return Ok(());
+    }
+    eprintln!("xtask: installing the npm packages of {} (npm ci)", dir.display());
+    run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(dir))
+}
+
 fn is_root() -> bool {
     Command::new("id").arg("-u").output().map(|o| o.stdout.trim_ascii() == b"0").unwrap_or(false)
 }

@@ -1,0 +1,155 @@
+//! The JavaScript SDK as its users get it: `dist/sdk/iamsmart-edge-<version>.tgz` installed
+//! with npm into a fresh ES-module project and a fresh CommonJS project, bundled by esbuild
+//! for Node and for browsers, and compiled against by TypeScript with `--strict`. Each
+//! running variant completes login, profile and callback in plain and encrypted mode against
+//! a real sandbox through the SDK's client, and (under Node) shows that every bad input gives
+//! a typed error. The scripts are in `tests/sdk/`; TypeScript and esbuild come from its
+//! lockfile (`cargo xtask test` runs `npm ci` there).
+
+use std::{
+    path::{Path, PathBuf},
+    process::Command,
+};
+
+use anyhow::{Context as _, bail};
+
+use crate::{
+    sandbox::{ADMIN_TOKEN, DataDir, Sandbox},
+    workspace_root,
+};
+
+#[tokio::test]
+async fn sdk_tarball_works_in_esm_and_commonjs_projects_in_bundles_and_in_typescript()
+-> anyhow::Result<()> {
+    let root = workspace_root();
+    let scripts = root.join("tests/sdk");
+    let bin = scripts.join("node_modules/.bin");
+    let tarball = tarball(&root.join("dist/sdk"))?;
+    anyhow::ensure!(
+        bin.join("tsc").exists() && bin.join("esbuild").exists(),
+        "TypeScript and esbuild are missing from tests/sdk/node_modules: run `cargo xtask test` (or `npm ci` in tests/sdk)"
+    );
+    let sandbox = Sandbox::start().await?;
+    let base = sandbox.url("");
+    let work = DataDir::fresh()?;
+
+    // A fresh ES-module project and a fresh CommonJS project, each installing the tarball.
+    let esm = project(work.path(), "esm", "module", &tarball, &scripts)?;
+    let cjs = project(work.path(), "cjs", "commonjs", &tarball, &scripts)?;
+    let out = node(&esm, "main.mjs", &base, "esm").await?;
+    assert!(out.contains("esm: backend node"), "{out}");
+    let out = node(&cjs, "main.cjs", &base, "cjs").await?;
+    assert!(out.contains("cjs: backend node, resolved iamsmart-edge/cjs/node.cjs"), "{out}");
+
+    // Bundles, run from a folder with no node_modules: for Node (node:crypto) and for
+    // browsers (the WebAssembly core alone, loaded asynchronously).
+    let bundles = work.path().join("bundles");
+    std::fs::create_dir_all(&bundles)?;
+    let esbuild = |entry: &str, platform: &str, out: &str| {
+        run(Command::new(bin.join("esbuild"))
+            .args([entry, "--bundle", "--format=esm", "--log-level=warning"])
+            .arg(format!("--platform={platform}"))
+            .args(["--external:node:http", "--external:node:crypto"])
+            .arg(format!("--outfile={}", bundles.join(out).display()))
+            .current_dir(&esm))
+    };
+    esbuild("main.mjs", "node", "node-bundle.mjs")?;
+    esbuild("browser.mjs", "browser", "browser-bundle.mjs")?;
+    let out = node(&bundles, "node-bundle.mjs", &base, "node-bundle").await?;
+    assert!(out.contains("node-bundle: backend node"), "{out}");
+    let out = node(&bundles, "browser-bundle.mjs", &base, "browser-bundle").await?;
+    assert!(out.contains("browser-bundle: backend wasm"), "{out}");
+    assert!(
+        !std::fs::read_to_string(bundles.join("browser-bundle.mjs"))?.contains("createHmac"),
+        "the browser bundle pulled in the Node backend"
+    );
+
+    // TypeScript, strict, without DOM or Node types, from ESM and from CommonJS.
+    run(Command::new(bin.join("tsc"))
+        .args(["--strict", "--noEmit", "--module", "nodenext", "--moduleResolution", "nodenext"])
+        .args(["--target", "es2022", "--lib", "es2022", "types.ts", "types.cts"])
+        .current_dir(&esm))?;
+    sandbox.stop().await
+}
+
+/// The one tarball in `dist/sdk/`.
+fn tarball(dir: &Path) -> anyhow::Result<PathBuf> {
+    let found: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("{} is missing: run `cargo xtask dist`", dir.display()))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "tgz"))
+        .collect();
+    match found.as_slice() {
+        [one] => Ok(one.clone()),
+        other => bail!("expected one SDK tarball in {}, found {other:?}", dir.display()),
+    }
+}
+
+/// A fresh npm project of `kind` ("module" or "commonjs") with the tarball installed and the
+/// test scripts copied in.
+fn project(
+    parent: &Path,
+    name: &str,
+    kind: &str,
+    tarball: &Path,
+    scripts: &Path,
+) -> anyhow::Result<PathBuf> {
+    let dir = parent.join(name);
+    std::fs::create_dir_all(&dir)?;
+    let manifest = format!(r#"{{"name":"sdk-test-{name}","private":true,"type":"{kind}"}}"#);
+    std::fs::write(dir.join("package.json"), manifest)?;
+    run(Command::new("npm")
+        .args(["install", "--offline", "--no-audit", "--no-fund", "--loglevel=error"])
+        .arg(tarball)
+        .current_dir(&dir))?;
+    for file in [
+        "journey.mjs",
+        "bad_inputs.mjs",
+        "main.mjs",
+        "main.cjs",
+        "browser.mjs",
+        "types.ts",
+        "types.cts",
+    ] {
+        std::fs::copy(scripts.join(file), dir.join(file))?;
+    }
+    Ok(dir)
+}
+
+/// Runs `node script BASE ADMIN_TOKEN label` in `dir`; fails with its output unless it
+/// exits 0. Returns its standard output.
+async fn node(dir: &Path, script: &str, base: &str, label: &str) -> anyhow::Result<String> {
+    let out = tokio::process::Command::new("node")
+        .args([script, base, ADMIN_TOKEN, label])
+        .current_dir(dir)
+        .output()
+        .await
+        .context("node runs")?;
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() {
+        let failures: Vec<&str> = stdout.lines().filter(|l| !l.starts_with("PASS")).collect();
+        bail!("{label} failed ({}):\n{}\n{stderr}", out.status, failures.join("\n"));
+    }
+    let summaries: Vec<&str> = stdout.lines().filter(|l| l.ends_with(" failed")).collect();
+    assert!(
+        !summaries.is_empty() && summaries.iter().all(|l| l.ends_with(" 0 failed")),
+        "{label}: {stdout}"
+    );
+    Ok(stdout)
+}
+
+fn run(cmd: &mut Command) -> anyhow::Result<()> {
+    let shown = format!("{cmd:?}");
+    let out = cmd.output().with_context(|| format!("cannot run {shown}"))?;
+    if !out.status.success() {
+        bail!(
+            "{shown} failed ({}):\n{}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(())
+}
