@@ -8,6 +8,8 @@
 //! `/usr/bin/chromedriver`; `cargo xtask test` provides both.
 
 pub mod browser;
+#[cfg(test)]
+mod docs;
 pub mod eservice;
 pub mod http;
 pub mod sandbox;

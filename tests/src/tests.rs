@@ -2,6 +2,7 @@
 
 mod browser;
 mod crypto_interop;
+mod documentation;
 mod edge_js;
 mod http;
 mod interop;

@@ -26,7 +26,7 @@ options:
   --key <secretKey>    encrypted mode: the secretKey of getKey's answer (unwrapped with the demo KEK, or --kek)
   --kek <file>         your private KEK (PEM) instead of the published demo key
   --secret <secret>    the client secret (default: the well-known demo client's)
-  --base <url>         the sandbox (default http://127.0.0.1:8080)
+  --base <url>         the sandbox (default $IAMS_BASE_URL, else http://127.0.0.1:8080)
   -H <header>          an extra header, e.g. -H 'X-Sandbox-Auto: approve'
   --timestamp <ms> --nonce <text> --iv <24 hex digits>   fixed values instead of fresh ones (reproducible samples)
   --print              print the request (headers and body) instead of a curl command";
@@ -167,7 +167,9 @@ fn sign(opts: &Options) -> anyhow::Result<String> {
         None => hex(&random::<16>()?),
     };
     let signed = signed_headers(client_id, secret, timestamp, &nonce, body.as_bytes());
-    let base = opts.base.as_deref().unwrap_or("http://127.0.0.1:8080").trim_end_matches('/');
+    let env_base = std::env::var("IAMS_BASE_URL").ok();
+    let base = opts.base.as_deref().or(env_base.as_deref()).unwrap_or("http://127.0.0.1:8080");
+    let base = base.trim_end_matches('/');
     let mut headers: Vec<String> = vec!["Content-Type: application/json".into()];
     headers.extend(signed.iter().map(|(name, value)| format!("{name}: {value}")));
     headers.extend(opts.headers.iter().cloned());
