@@ -509,8 +509,8 @@ impl Runner {
     pub async fn run(&mut self, file: &str, blocks: &[Block], messages: &[Message]) -> Vec<String> {
         let mut doc_clock = 0u64;
         for (n, msg) in messages.iter().enumerate() {
-            let block = &blocks[msg.block];
-            let result = match msg.kind {
+            // A problem is reported at the block that shows what was expected.
+            let (at, result) = match msg.kind {
                 Kind::Request => {
                     // A request shown without its answer is an example on paper only.
                     let Some(answer) = messages.get(n + 1).filter(|m| m.kind == Kind::Response)
@@ -518,13 +518,13 @@ impl Runner {
                         continue;
                     };
                     doc_clock += 1;
-                    self.request(file, blocks, msg, answer, doc_clock).await
+                    (answer.block, self.request(file, blocks, msg, answer, doc_clock).await)
                 }
-                Kind::Response => Ok(()),
-                Kind::Callback => self.callback(blocks, msg).await,
+                Kind::Response => continue,
+                Kind::Callback => (msg.block, self.callback(blocks, msg).await),
             };
             if let Err(err) = result {
-                self.problems.push(problem(file, block, format!("{err:#}")));
+                self.problems.push(problem(file, &blocks[at], format!("{err:#}")));
             }
         }
         std::mem::take(&mut self.problems)
