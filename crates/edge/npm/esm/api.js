@@ -75,6 +75,7 @@ export function makeApi(backend, platform) {
   /** The e-service's RSA private key, parsed once. */
   class Kek {
     #key;
+    #unwrapped = new Map();
 
     constructor(token, key) {
       if (token !== CREATE) fail("BAD_ARGUMENT", "use Kek.fromPem, Kek.fromDer or Kek.fromKeyObject to make a Kek");
@@ -115,7 +116,16 @@ export function makeApi(backend, platform) {
       const pad = check.padding(padding);
       if (typeof secretKey !== "string") fail("BAD_ARGUMENT", `secretKey must be a Base64 string, got ${describe(secretKey)}`);
       if (!check.isBase64(secretKey)) fail("BAD_BASE64", "secretKey is not standard, padded Base64");
-      return this.#key.unwrap(secretKey, pad);
+      // The platform reuses a CEK until it expires, so callbacks keep bringing the same
+      // secretKey: remember the last few, and pay for the RSA operation once per key.
+      const memo = `${pad}:${secretKey}`;
+      let cek = this.#unwrapped.get(memo);
+      if (!cek) {
+        cek = this.#key.unwrap(secretKey, pad);
+        if (this.#unwrapped.size >= 8) this.#unwrapped.delete(this.#unwrapped.keys().next().value);
+        this.#unwrapped.set(memo, cek);
+      }
+      return cek.slice();
     }
   }
 

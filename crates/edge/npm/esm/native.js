@@ -16,7 +16,7 @@ export function isKeyObject(value) {
 }
 
 function mac(clientId, secret, timestamp, nonce, body) {
-  return createHmac("sha256", secret).update(clientId).update("HmacSHA256").update(timestamp).update(nonce).update(body).digest();
+  return createHmac("sha256", secret).update(`${clientId}HmacSHA256${timestamp}${nonce}`).update(body).digest();
 }
 
 /** Undoes the signature's URL encoding (only %2B, %2F and %3D, as the platform does). */
@@ -28,6 +28,21 @@ function urlDecode(signature) {
     return c || "";
   });
   return bad ? undefined : it;
+}
+
+/**
+ * Strict Base64 decoding at native speed. Node's decoder skips characters outside the
+ * alphabet, so any such character shows as a decoded length short of what the text's length
+ * promises; the URL-safe alphabet, which Node also takes, is refused by a search. (A regular
+ * expression over a 4 MiB text costs more than the decryption.)
+ */
+function fromBase64(name, text) {
+  const padding = text.endsWith("==") ? 2 : text.endsWith("=") ? 1 : 0;
+  const bytes = text.length % 4 === 0 ? Buffer.from(text, "base64") : undefined;
+  if (!bytes || bytes.length !== (text.length / 4) * 3 - padding || text.includes("-") || text.includes("_")) {
+    fail("BAD_BASE64", `${name} is not standard, padded Base64`);
+  }
+  return bytes;
 }
 
 /** The Node backend; `reference` (the WebAssembly backend) unwraps PKCS#1 v1.5. */
@@ -51,8 +66,7 @@ export function nativeBackend(reference) {
       return sealed.toString("base64");
     },
     open(cek, content) {
-      if (!isBase64(content)) fail("BAD_BASE64", "content is not standard, padded Base64");
-      const blob = Buffer.from(content, "base64");
+      const blob = fromBase64("content", content);
       if (blob.length < 32) fail("CONTENT_TOO_SHORT", `content holds ${blob.length} bytes, too few for a length, an IV and a tag`);
       const declared = blob.readUInt32BE(0);
       if (declared !== 12) fail("IV_LENGTH", `content declares a ${declared}-byte IV; iAM Smart always uses 12`);
@@ -86,8 +100,7 @@ export function nativeBackend(reference) {
             core ??= reference.privateKey(der, type);
             return core.unwrap(secretKey, padding);
           }
-          if (!isBase64(secretKey)) fail("BAD_BASE64", "secretKey is not standard, padded Base64");
-          const wrapped = Buffer.from(secretKey, "base64");
+          const wrapped = fromBase64("secretKey", secretKey);
           if (wrapped.length !== Math.ceil(bits / 8)) {
             fail("UNWRAP_FAILED", `secretKey holds ${wrapped.length} bytes but this ${bits}-bit key unwraps ${Math.ceil(bits / 8)}: was it wrapped under another KEK?`);
           }
