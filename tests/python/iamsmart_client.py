@@ -13,6 +13,12 @@ and a revoked content key, each with its documented D-code.
 Only `requests` and `cryptography` are needed. Usage:
 
     python3 iamsmart_client.py --base http://127.0.0.1:8080 --admin-token TOKEN
+    python3 iamsmart_client.py --base http://127.0.0.1:8080 --demo
+
+With `--demo` it needs no admin token: it is the sandbox's well-known demo clients (the
+published ids, secrets and private key of the README's quick start), reads its callbacks from
+the sandbox's inbox, and asks for headless approval with `X-Sandbox-*` headers instead of the
+client settings (so the expired-code check, which needs a setting, is left out).
 
 It prints one line per check and ends with "N passed, M failed"; the exit code is 0 only
 when every check passed.
@@ -97,6 +103,39 @@ class CallbackInbox:
         self.server.shutdown()
 
 
+class SandboxInbox:
+    """The sandbox's own callback inbox of a client, read through `/sandbox/inbox/{id}/entries`."""
+
+    def __init__(self, base, client_id):
+        self.url = "%s/sandbox/inbox/%s" % (base, client_id)
+        self.seen = len(self.posts())
+
+    def posts(self):
+        res = requests.get(self.url + "/entries?limit=1000", timeout=30)
+        expect(res.status_code == 200, "inbox answered %d" % res.status_code)
+        return [e["body"] for e in reversed(res.json()) if e["method"] == "POST"]
+
+    def next(self, timeout=20):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            posts = self.posts()
+            if len(posts) > self.seen:
+                self.seen += 1
+                return json.loads(posts[self.seen - 1])
+            time.sleep(0.05)
+        raise Failed("no callback arrived within %d s" % timeout)
+
+    def close(self):
+        pass
+
+
+# The sandbox's well-known demo clients (README, quick start).
+DEMO_CLIENTS = {
+    "plain": ("3b7f0c9e5a1d4f2c8e6b0a4d2c9f1e07", "sandbox-plain-secret"),
+    "encrypted": ("edae2e2529ff46228af1e4d18c8405d1", "sandbox-demo-secret"),
+}
+
+
 # --- Content encryption (reference section 5) -------------------------------------------
 
 
@@ -130,15 +169,25 @@ def unwrap_key(private_key, secret_key):
 
 
 class EService:
-    def __init__(self, base, admin_token, mode, inbox):
+    def __init__(self, base, admin_token, mode, inbox=None):
         self.base = base.rstrip("/")
-        self.admin = {"Authorization": "Bearer " + admin_token}
+        self.admin = {"Authorization": "Bearer " + (admin_token or "")}
         self.mode = mode
+        self.demo = admin_token is None
+        self.headers = {}
+        self.run = secrets.token_hex(4)
+        self.cek = None
+        self.last_timestamp = 0
+        if self.demo:
+            self.client_id, self.secret = DEMO_CLIENTS[mode]
+            self.inbox = SandboxInbox(self.base, self.client_id)
+            res = requests.get("%s/sandbox/clients/%s/kek-private.pem" % (self.base, DEMO_CLIENTS["encrypted"][0]), timeout=30)
+            expect(res.status_code == 200, "the published demo key answered %d" % res.status_code)
+            self.private_key = serialization.load_pem_private_key(res.content, password=None)
+            return
         self.inbox = inbox
         self.secret = secrets.token_hex(20)
         self.private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        self.cek = None
-        self.last_timestamp = 0
         public_pem = self.private_key.public_key().public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         ).decode("ascii")
@@ -155,6 +204,13 @@ class EService:
         self.client_id = res.json()["clientID"]
 
     def settings(self, **fields):
+        if self.demo:
+            # No admin token: the same defaults as headers on every request.
+            names = {"autoAnswer": "X-Sandbox-Auto", "persona": "X-Sandbox-Persona"}
+            for name, value in fields.items():
+                expect(name in names, "the demo clients cannot change %s without the admin token" % name)
+                self.headers[names[name]] = value
+            return
         url = "%s/sandbox/admin/clients/%s/settings" % (self.base, self.client_id)
         res = requests.post(url, json=fields, headers=self.admin, timeout=30)
         expect(res.status_code == 200, "settings answered %d: %s" % (res.status_code, res.text))
@@ -185,6 +241,7 @@ class EService:
         return json.dumps(business, ensure_ascii=False)
 
     def send(self, path, body, headers):
+        headers = dict(self.headers, **headers)
         res = requests.post(self.base + path, data=body.encode("utf-8"), headers=headers, timeout=30)
         expect(res.status_code == 200, "%s answered HTTP %d: %s" % (path, res.status_code, res.text))
         envelope = res.json()
@@ -256,7 +313,7 @@ class EService:
 
     def logged_in(self, token, business_id, **fields):
         body = {
-            "businessID": business_id,
+            "businessID": business_id + "-" + self.run,
             "accessToken": token["accessToken"],
             "openID": token["openID"],
             "source": "PC_Browser",
@@ -322,7 +379,7 @@ def journeys(es, report):
         signature = base64.b64decode(content["signature"])
         # SHA256withRSA over the bytes the e-service put in hashCode.
         cert.public_key().verify(signature, digest, padding.PKCS1v15(), hashes.SHA256())
-        ack = es.post("/api/v1/account/signing/ackResult", {"businessID": "py-sign", "signingResult": "SR001"})
+        ack = es.post("/api/v1/account/signing/ackResult", {"businessID": "py-sign-" + es.run, "signingResult": "SR001"})
         expect(ack["code"] == SUCCESS, "ackResult %s" % ack)
 
     def pdf_signing():
@@ -346,9 +403,11 @@ def refusals(es, report):
         expect(envelope["code"] == "D20006", "got %s" % envelope["code"])
 
     def reused_nonce():
+        # A plain-mode client may have no KEK (the demo one has none): revokeKey works for any.
+        path = "/api/v1/security/revokeKey" if es.mode == "plain" else "/api/v1/security/getKey"
         headers = es.signed_headers("")
-        first = es.send("/api/v1/security/getKey", "", headers)
-        again = es.send("/api/v1/security/getKey", "", headers)
+        first = es.send(path, "", headers)
+        again = es.send(path, "", headers)
         expect(first["code"] == SUCCESS and again["code"] == "D20004", "got %s, %s" % (first["code"], again["code"]))
 
     def older_timestamp():
@@ -383,7 +442,8 @@ def refusals(es, report):
     report("reused nonce is D20004", reused_nonce)
     report("older timestamp is D20004", older_timestamp)
     report("reused authCode is D40004", reused_auth_code)
-    report("expired authCode is D40004", expired_auth_code)
+    if not es.demo:
+        report("expired authCode is D40004", expired_auth_code)
     if es.mode == "encrypted":
         report("revoked key is D30002", revoked_key)
 
@@ -391,12 +451,14 @@ def refusals(es, report):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base", required=True, help="the sandbox's URL")
-    parser.add_argument("--admin-token", required=True, help="the sandbox's admin token")
+    who = parser.add_mutually_exclusive_group(required=True)
+    who.add_argument("--admin-token", help="the sandbox's admin token: register clients of our own")
+    who.add_argument("--demo", action="store_true", help="be the well-known demo clients (no admin token)")
     args = parser.parse_args()
     passed, failed = 0, 0
 
     for mode in ("plain", "encrypted"):
-        inbox = CallbackInbox()
+        inbox = None if args.demo else CallbackInbox()
 
         def report(name, check):
             nonlocal passed, failed
@@ -416,7 +478,8 @@ def main():
             failed += 1
             print("FAIL %s: set-up: %s: %s" % (mode, type(err).__name__, err), flush=True)
         finally:
-            inbox.close()
+            if inbox:
+                inbox.close()
 
     print("%d passed, %d failed" % (passed, failed))
     return 0 if failed == 0 else 1
