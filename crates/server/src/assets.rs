@@ -1,6 +1,7 @@
 //! Static files of the portal, served as a single-page app.
 //!
-//! Files are served from `dist/` with their MIME type (`application/wasm` for the module) and,
+//! Files are served from `dist/` with their MIME type (`application/wasm` for the module,
+//! [`corrected_type`] where the usual table is wrong for us, as for TypeScript) and,
 //! when the build left `.br`/`.gz` siblings, precompressed. A path that names no file and has
 //! no extension is a client-side route, so it gets `index.html`; a missing asset (a path with an
 //! extension) stays a 404.
@@ -32,7 +33,13 @@ pub(crate) fn service(dist: &Path) -> AssetService {
             let mut fallback = Request::new(Body::empty());
             *fallback.method_mut() = req.method().clone();
             *fallback.headers_mut() = req.headers().clone();
+            let corrected = corrected_type(req.uri().path());
             let mut res = files.oneshot(req).await.map(IntoResponse::into_response)?;
+            if let Some(mime) = corrected
+                && res.status().is_success()
+            {
+                res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
+            }
             if res.status() == StatusCode::NOT_FOUND && is_route {
                 res = index.oneshot(fallback).await.map(IntoResponse::into_response)?;
             }
@@ -57,6 +64,40 @@ pub(crate) async fn not_built() -> Response<Body> {
     )
 }
 
+/// The MIME type of the SDK's files where the usual table (`mime_guess`) is wrong for us:
+/// it takes `.ts` for an MPEG transport stream and knows no `.cjs`.
+fn corrected_type(path: &str) -> Option<&'static str> {
+    let name = last_segment(path);
+    if [".ts", ".mts", ".cts"].iter().any(|ext| name.ends_with(ext)) {
+        Some("application/typescript; charset=utf-8")
+    } else if name.ends_with(".cjs") || name.ends_with(".mjs") {
+        Some("text/javascript; charset=utf-8")
+    } else if name.ends_with(".tgz") {
+        Some("application/gzip")
+    } else {
+        None
+    }
+}
+
 fn last_segment(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::corrected_type;
+
+    #[test]
+    fn typescript_declarations_are_typescript_not_video() {
+        let ts = Some("application/typescript; charset=utf-8");
+        assert_eq!(corrected_type("/sdk/iamsmart-edge/index.d.ts"), ts);
+        assert_eq!(corrected_type("/sdk/iamsmart-edge/index.d.cts"), ts);
+        assert_eq!(
+            corrected_type("/sdk/iamsmart-edge/cjs/node.cjs"),
+            Some("text/javascript; charset=utf-8")
+        );
+        assert_eq!(corrected_type("/sdk/iamsmart-edge-0.1.0.tgz"), Some("application/gzip"));
+        assert_eq!(corrected_type("/portal.js"), None);
+        assert_eq!(corrected_type("/guides/typescript"), None);
+    }
 }

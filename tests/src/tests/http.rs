@@ -40,6 +40,25 @@ async fn wasm_is_served_as_application_wasm_and_precompressed() -> anyhow::Resul
 }
 
 #[tokio::test]
+async fn the_sdk_is_served_with_its_own_types() -> anyhow::Result<()> {
+    let sandbox = Sandbox::start().await?;
+    let ts = "application/typescript; charset=utf-8";
+    for (path, mime) in [
+        ("/sdk/iamsmart-edge/index.d.ts", ts),
+        ("/sdk/iamsmart-edge/index.d.cts", ts),
+        ("/sdk/iamsmart-edge/cjs/node.cjs", "text/javascript; charset=utf-8"),
+        ("/sdk/iamsmart-edge/esm/node.js", "text/javascript"),
+    ] {
+        for encoding in ["identity", "br"] {
+            let res = get(&sandbox.url(path), &[("accept-encoding", encoding)]).await?;
+            assert_eq!(res.status, 200, "{path}");
+            assert_eq!(res.header("content-type"), Some(mime), "{path} ({encoding})");
+        }
+    }
+    sandbox.stop().await
+}
+
+#[tokio::test]
 async fn client_routes_fall_back_to_index_html() -> anyhow::Result<()> {
     let sandbox = Sandbox::start().await?;
     let index = get(&sandbox.url("/"), &[]).await?;
