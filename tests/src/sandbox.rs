@@ -59,8 +59,14 @@ impl Sandbox {
     }
 
     /// Stops the server and starts it again on the same port and data folder.
-    pub async fn restart(mut self) -> anyhow::Result<Sandbox> {
-        let (addr, data, edit) = (self.addr, self.data.clone(), self.edit);
+    pub async fn restart(self) -> anyhow::Result<Sandbox> {
+        let edit = self.edit;
+        self.restart_with(edit).await
+    }
+
+    /// Like [`Sandbox::restart`], with the settings adjusted by `edit` instead.
+    pub async fn restart_with(mut self, edit: fn(&mut server::Args)) -> anyhow::Result<Sandbox> {
+        let (addr, data) = (self.addr, self.data.clone());
         let database_url = self.database_url.take();
         self.shutdown().await?;
         Sandbox::launch(addr, data, edit, database_url).await

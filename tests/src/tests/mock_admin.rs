@@ -81,12 +81,16 @@ async fn random_demo_clients_are_new_and_their_key_needs_the_admin_token() -> an
     let pem = http::get(&url, &[(auth.0, &auth.1)]).await?;
     assert_eq!(pem.status, 200);
 
-    // A restart keeps them.
-    let sandbox = sandbox.restart().await?;
+    // A restart that asks for the well-known clients keeps the random ones of this folder.
+    let sandbox =
+        sandbox.restart_with(|args| args.demo_clients = server::DemoClients::WellKnown).await?;
     let again =
         http::get(&sandbox.url("/sandbox/admin/clients"), &[(auth.0, &auth.1)]).await?.json()?;
     assert_eq!(again.as_array().map(Vec::len), Some(2));
     assert!(again.as_array().into_iter().flatten().any(|c| c["clientID"] == id));
+    let well_known = sandbox
+        .url(&format!("/sandbox/clients/{}/kek-private.pem", protocol::demo::ENCRYPTED.client_id));
+    assert_eq!(http::get(&well_known, &[]).await?.status, 401, "no well-known client was added");
     sandbox.stop().await
 }
 
