@@ -267,6 +267,6 @@ export declare class IamSmartClient {
   ackResult(business: { businessID: string; signingResult: "SR001" | "SR002" | "SR003" }): Promise<unknown>;
   /** Any signed POST; returns the decrypted `content`. */
   post(path: string, business: object): Promise<unknown>;
-  /** Opens a POST callback body (text, bytes or parsed JSON): adopts its CEK, decrypts its content. */
+  /** Opens a POST callback body (text, bytes or parsed JSON) with the CEK in its secretKey. */
   openCallback<Content = Record<string, unknown>>(body: string | Uint8Array | object): Callback<Content>;
 }

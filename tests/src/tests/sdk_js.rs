@@ -72,6 +72,37 @@ async fn sdk_tarball_works_in_esm_and_commonjs_projects_in_bundles_and_in_typesc
     sandbox.stop().await
 }
 
+#[test]
+fn sdk_tarball_is_a_complete_package_without_compressed_copies() -> anyhow::Result<()> {
+    let tarball = tarball(&workspace_root().join("dist/sdk"))?;
+    let out = Command::new("tar").arg("tzf").arg(&tarball).output()?;
+    let listing = String::from_utf8(out.stdout)?;
+    for file in
+        ["package.json", "README.md", "CHANGELOG.md", "LICENSE", "index.d.ts", "index.d.cts"]
+    {
+        assert!(
+            listing.lines().any(|l| l == format!("package/{file}")),
+            "{file} missing:\n{listing}"
+        );
+    }
+    for entry in ["esm/node.js", "esm/browser.js", "cjs/node.cjs", "cjs/browser.cjs"] {
+        assert!(listing.contains(&format!("package/{entry}\n")), "{entry} missing:\n{listing}");
+    }
+    assert!(!listing.contains(".br\n") && !listing.contains(".gz\n"), "{listing}");
+    let out = Command::new("tar").arg("xzOf").arg(&tarball).arg("package/package.json").output()?;
+    let manifest: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    let name = tarball.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    assert_eq!(name, format!("iamsmart-edge-{}.tgz", manifest["version"].as_str().unwrap_or("?")));
+    assert_eq!(manifest["license"], "MIT OR Apache-2.0");
+    assert_eq!(manifest["types"], "./index.d.ts");
+    assert!(manifest["engines"]["node"].is_string());
+    let root = &manifest["exports"]["."];
+    assert_eq!(root["node"]["import"]["default"], "./esm/node.js");
+    assert_eq!(root["node"]["require"]["default"], "./cjs/node.cjs");
+    assert_eq!(root["browser"]["default"], "./esm/browser.js");
+    Ok(())
+}
+
 /// The one tarball in `dist/sdk/`.
 fn tarball(dir: &Path) -> anyhow::Result<PathBuf> {
     let found: Vec<PathBuf> = std::fs::read_dir(dir)

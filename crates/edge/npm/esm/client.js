@@ -206,16 +206,21 @@ export function makeClient(api, platform) {
       return envelope;
     }
 
-    #open(content) {
+    #open(content, cek = this.#key) {
       if (typeof content !== "string" || content === "") return content ?? null;
-      if (!this.#key) fail("NO_KEY", "the answer is encrypted but no CEK is known: call getKey first");
-      return api.decryptJson(this.#key, content);
+      if (!cek) fail("NO_KEY", "the content is encrypted but no CEK is known: call getKey first");
+      return api.decryptJson(cek, content);
     }
 
     /**
-     * Opens a POST callback (its raw body, or the object your framework parsed): adopts the
-     * CEK in `secretKey` and decrypts `content`. Returns `{ txID, code, message, content }`;
-     * `code` is the outcome the user chose (D00000 approved), so check it.
+     * Opens a POST callback (its raw body, or the object your framework parsed): unwraps the
+     * CEK in `secretKey` and decrypts `content` with it. Returns `{ txID, code, message,
+     * content }`; `code` is the outcome the user chose (D00000 approved), so check it.
+     *
+     * The callback's key opens that callback only and never becomes the key of outgoing
+     * calls: callbacks are not signed, and anyone who knows your public KEK can wrap a key of
+     * their own. If the platform has moved to a new CEK, the next call gets D3000x and the
+     * client fetches it.
      */
     openCallback(body) {
       let envelope = body;
@@ -230,21 +235,14 @@ export function makeClient(api, platform) {
       if (envelope === null || typeof envelope !== "object" || typeof envelope.code !== "string") {
         fail("BAD_ARGUMENT", "a callback is a JSON object with a code");
       }
+      let cek = this.#key;
       if (typeof envelope.secretKey === "string" && envelope.secretKey !== "") {
         if (!this.#kek) fail("BAD_ARGUMENT", "this callback carries a secretKey: the client needs privateKey");
-        const cek = this.#kek.unwrap(envelope.secretKey, this.#padding);
-        if (!this.#key || !sameBytes(cek, this.#key)) {
-          this.#key = cek;
-          // Its lifetime is not told: keep it until the platform refuses it (D3000x), then getKey.
-          this.#keyExpiresAt = Number.MAX_SAFE_INTEGER;
-        }
+        cek = this.#kek.unwrap(envelope.secretKey, this.#padding);
       }
       const { txID, code, message } = envelope;
-      return { txID, code, message, content: this.#open(envelope.content) };
+      return { txID, code, message, content: this.#open(envelope.content, cek) };
     }
   };
 }
 
-function sameBytes(a, b) {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}
