@@ -5,8 +5,8 @@ use protocol::{SIGNATURE_METHOD, SignatureInput};
 
 #[component]
 pub fn SignaturePage() -> impl IntoView {
-    let client_id = RwSignal::new(String::from("edae2e2529ff46228af1e4d18c8405d1"));
-    let secret = RwSignal::new(String::from("sandbox-demo-secret"));
+    let client_id = RwSignal::new(String::from(protocol::demo::ENCRYPTED.client_id));
+    let secret = RwSignal::new(String::from(protocol::demo::ENCRYPTED.secret));
     let timestamp = RwSignal::new(String::from("1557048906183"));
     let nonce = RwSignal::new(String::from("e893647dc4204eb9b7b8eddd527b687c"));
     let body = RwSignal::new(String::from(
