@@ -80,6 +80,9 @@ pub fn Apis() -> impl IntoView {
             <li>
                 <A href="/apis/signature">{tr(|ui| ui.apis_signature)}</A>
             </li>
+            <li>
+                <A href="/guides/javascript-sdk">{tr(|ui| ui.apis_sdk)}</A>
+            </li>
         </ul>
     }
 }
