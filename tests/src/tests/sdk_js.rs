@@ -38,6 +38,7 @@ async fn sdk_tarball_works_in_esm_and_commonjs_projects_in_bundles_and_in_typesc
     let cjs = project(work.path(), "cjs", "commonjs", &tarball, &scripts)?;
     let out = node(&esm, "main.mjs", &base, "esm").await?;
     assert!(out.contains("esm: backend node"), "{out}");
+    quick_starts_run(&sandbox, &esm).await?;
     let out = node(&cjs, "main.cjs", &base, "cjs").await?;
     assert!(out.contains("cjs: backend node, resolved iamsmart-edge/cjs/node.cjs"), "{out}");
 
@@ -100,6 +101,63 @@ fn sdk_tarball_is_a_complete_package_without_compressed_copies() -> anyhow::Resu
     assert_eq!(root["node"]["import"]["default"], "./esm/node.js");
     assert_eq!(root["node"]["require"]["default"], "./cjs/node.cjs");
     assert_eq!(root["browser"]["default"], "./esm/browser.js");
+    Ok(())
+}
+
+/// The five-minute quick start of the package's README and of the guide (both languages), run
+/// as written, with the sandbox's address and a free port for the callback server put in (the
+/// port is added to the demo client's redirect URIs, as the documented one may be taken).
+async fn quick_starts_run(sandbox: &Sandbox, project: &Path) -> anyhow::Result<()> {
+    let root = workspace_root();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let client = sandbox.url("/sandbox/admin/clients/edae2e2529ff46228af1e4d18c8405d1");
+    let auth = format!("Bearer {ADMIN_TOKEN}");
+    let current: serde_json::Value = serde_json::from_slice(
+        &crate::http::get(&client, &[("authorization", &auth)]).await?.body,
+    )?;
+    let mut uris = current["redirectURIs"].as_array().context("redirectURIs")?.clone();
+    uris.push(format!("http://localhost:{port}/callback").into());
+    let patch = serde_json::json!({ "redirectURIs": uris }).to_string();
+    let res = crate::http::request(
+        hyper::Method::PUT,
+        &client,
+        &[("authorization", &auth), ("content-type", "application/json")],
+        patch.into_bytes(),
+    )
+    .await?;
+    anyhow::ensure!(res.status == 200, "PUT redirectURIs answered {}", res.status);
+    for doc in [
+        "crates/edge/npm/README.md",
+        "content/en/guides/javascript-sdk.md",
+        "content/zh-HK/guides/javascript-sdk.md",
+    ] {
+        let text = std::fs::read_to_string(root.join(doc))?;
+        let code = text
+            .split("```javascript\n")
+            .skip(1)
+            .filter_map(|rest| rest.split_once("```").map(|(code, _)| code))
+            .find(|code| code.contains("server.listen(3000)"))
+            .with_context(|| format!("no quick start in {doc}"))?
+            .replace("http://127.0.0.1:8080", &sandbox.url(""))
+            .replace("localhost:3000", &format!("localhost:{port}"))
+            .replace("server.listen(3000)", &format!("server.listen({port})"));
+        std::fs::write(project.join("quickstart.js"), code)?;
+        let run =
+            tokio::process::Command::new("node").arg("quickstart.js").current_dir(project).output();
+        let out = tokio::time::timeout(std::time::Duration::from_secs(60), run)
+            .await
+            .with_context(|| format!("the quick start of {doc} did not finish in 60 s"))??;
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        anyhow::ensure!(
+            out.status.success()
+                && stdout.contains("logged in, openID")
+                && stdout.contains("callback D00000")
+                && stdout.contains("K512783"),
+            "the quick start of {doc} failed ({}):\n{stdout}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
     Ok(())
 }
 
