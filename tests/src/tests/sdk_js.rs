@@ -97,6 +97,14 @@ fn sdk_tarball_is_a_complete_package_without_compressed_copies() -> anyhow::Resu
     assert_eq!(manifest["license"], "MIT OR Apache-2.0");
     assert_eq!(manifest["types"], "./index.d.ts");
     assert!(manifest["engines"]["node"].is_string());
+    for doc in [
+        "crates/edge/npm/README.md",
+        "content/en/guides/javascript-sdk.md",
+        "content/zh-HK/guides/javascript-sdk.md",
+    ] {
+        let text = std::fs::read_to_string(workspace_root().join(doc))?;
+        assert!(text.contains(&format!("/sdk/{name}")), "{doc} does not install {name}");
+    }
     let root = &manifest["exports"]["."];
     assert_eq!(root["node"]["import"]["default"], "./esm/node.js");
     assert_eq!(root["node"]["require"]["default"], "./cjs/node.cjs");
