@@ -3,8 +3,9 @@
 //! for Node and for browsers, and compiled against by TypeScript with `--strict`. Each
 //! running variant completes login, profile and callback in plain and encrypted mode against
 //! a real sandbox through the SDK's client, and (under Node) shows that every bad input gives
-//! a typed error. The scripts are in `tests/sdk/`; TypeScript and esbuild come from its
-//! lockfile (`cargo xtask test` runs `npm ci` there).
+//! a typed error; in Chromium, the browser entry runs as served. The scripts are in
+//! `tests/sdk/`; TypeScript and esbuild come from its lockfile (`cargo xtask test` runs
+//! `npm ci` there).
 
 use std::{
     path::{Path, PathBuf},
@@ -14,6 +15,7 @@ use std::{
 use anyhow::{Context as _, bail};
 
 use crate::{
+    browser::Browser,
     sandbox::{ADMIN_TOKEN, DataDir, Sandbox},
     workspace_root,
 };
@@ -249,4 +251,68 @@ fn run(cmd: &mut Command) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// In Chromium, the SDK's browser entry loaded as it is served (an ES module, no bundler), on
+/// the WebAssembly core alone: `await ready`, then sign, seal and open, and unwrap a CEK that
+/// the protocol crate wrapped, agreeing with the protocol crate; and a bad input is a typed
+/// error there too.
+const BROWSER_SCRIPT: &str = r#"
+const [parts, pem, secretKey, done] = arguments;
+(async () => {
+  const sdk = await import("/sdk/iamsmart-edge/esm/browser.js");
+  await sdk.ready;
+  const cek = sdk.Kek.fromPem(pem).unwrap(secretKey);
+  const sealed = sdk.encrypt(cek, "智方便 in the browser");
+  let refused = "none";
+  try { sdk.sign({ ...parts, timestamp: 1764316800 }); } catch (err) { refused = `${err.name} ${err.code} ${err.local}`; }
+  return { backend: sdk.backend, signature: sdk.sign(parts), opened: sdk.decrypt(cek, sealed), cek: Array.from(cek), refused };
+})().then(done, (err) => done({ error: String(err && err.stack) }));
+"#;
+
+#[tokio::test]
+async fn sdk_browser_entry_runs_in_chromium() -> anyhow::Result<()> {
+    use protocol::keys::{self, KekPrivateKey, Padding};
+    use rand_chacha::{ChaCha20Rng, rand_core::SeedableRng};
+
+    let sandbox = Sandbox::start().await?;
+    let pem = std::fs::read_to_string(workspace_root().join("tests/data/crypto_interop_kek.pem"))?;
+    let kek = KekPrivateKey::from_pem(&pem)?.kek();
+    let cek = [7u8; 32];
+    let secret_key =
+        keys::wrap_cek(&kek, &cek, Padding::Pkcs1v15, &mut ChaCha20Rng::seed_from_u64(3))?;
+    let parts = serde_json::json!({
+        "clientId": "3f2a9c0e5b7d4e1f8a6c2b9d0e4f7a15",
+        "clientSecret": "browser-secret",
+        "timestamp": "1764316800123",
+        "nonce": "n-1",
+        "body": "{\"a\":1}",
+    });
+    let expected = protocol::sign(
+        "browser-secret",
+        &protocol::SignatureInput {
+            client_id: "3f2a9c0e5b7d4e1f8a6c2b9d0e4f7a15",
+            signature_method: "HmacSHA256",
+            timestamp: "1764316800123",
+            nonce: "n-1",
+            body: b"{\"a\":1}",
+        },
+    );
+    let url = sandbox.url("/");
+    Browser::start()
+        .await?
+        .scenario("sdk_browser_entry", |c| async move {
+            c.goto(&url).await?;
+            let args = vec![parts, pem.into(), secret_key.into()];
+            let res = c.execute_async(BROWSER_SCRIPT, args).await?;
+            anyhow::ensure!(res["error"].is_null(), "the browser entry failed: {}", res["error"]);
+            assert_eq!(res["backend"], "wasm");
+            assert_eq!(res["signature"], expected.as_str());
+            assert_eq!(res["opened"], "智方便 in the browser");
+            assert_eq!(res["cek"], serde_json::json!(cek.to_vec()));
+            assert_eq!(res["refused"], "IamSmartEdgeError BAD_TIMESTAMP true");
+            Ok(())
+        })
+        .await?;
+    sandbox.stop().await
 }
