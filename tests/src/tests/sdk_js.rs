@@ -171,6 +171,23 @@ async fn quick_starts_run(sandbox: &Sandbox, project: &Path) -> anyhow::Result<(
     Ok(())
 }
 
+#[test]
+fn every_path_the_sdk_client_calls_is_in_the_catalogue() -> anyhow::Result<()> {
+    use protocol::catalogue::{self, Method};
+
+    let client = std::fs::read_to_string(workspace_root().join("crates/edge/npm/esm/client.js"))?;
+    let paths: Vec<&str> = client.split('"').filter(|s| s.starts_with("/api/v1/")).collect();
+    // The eight flows, three results, getKey, revokeKey, getToken and ackResult.
+    assert_eq!(paths.len(), 15, "{paths:?}");
+    for path in paths {
+        assert!(
+            catalogue::find(Method::Post, path).is_some(),
+            "{path} is not a POST API of the catalogue"
+        );
+    }
+    Ok(())
+}
+
 /// The one tarball in `dist/sdk/`.
 fn tarball(dir: &Path) -> anyhow::Result<PathBuf> {
     let found: Vec<PathBuf> = std::fs::read_dir(dir)
