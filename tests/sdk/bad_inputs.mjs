@@ -49,6 +49,8 @@ function refusals(api) {
     ["sign with a non-ASCII nonce", () => api.sign(parts({ nonce: "nönce" })), "BAD_NONCE"],
     ["sign with an empty nonce", () => api.sign(parts({ nonce: "" })), "BAD_NONCE"],
     ["sign with a number nonce", () => api.sign(parts({ nonce: 12345 })), "BAD_NONCE"],
+    ["sign with a nonce ending in a space", () => api.sign(parts({ nonce: "abc " })), "BAD_NONCE"],
+    ["sign with a nonce holding a line break", () => api.sign(parts({ nonce: "a\nb" })), "BAD_NONCE"],
     ["signedRequest with no secret", () => api.signedRequest({ clientId: ID, clientSecret: undefined }), "BAD_ARGUMENT"],
     ["signedRequest with nothing", () => api.signedRequest(undefined), "BAD_ARGUMENT"],
     ["signedRequest with a 37-character nonce", () => api.signedRequest({ clientId: ID, clientSecret: SECRET, nonce: "y".repeat(37) }), "BAD_NONCE"],
@@ -91,6 +93,7 @@ function acceptances(api) {
   return [
     ["a number timestamp signs like its string", () => api.sign(parts({ timestamp: TS })) === expected],
     ["a bigint and a Date timestamp sign like the string", () => api.sign(parts({ timestamp: BigInt(TS) })) === expected && api.sign(parts({ timestamp: new Date(TS) })) === expected],
+    ["a 36-character nonce with a space inside is the platform's to take", () => api.sign(parts({ nonce: "a b" + "c".repeat(33) })).length > 0],
     ["a Buffer body signs like its text", () => api.sign(parts({ body: Buffer.from("{}") })) === expected],
     ["a Buffer secret and a secret KeyObject sign like the text", () =>
       api.sign(parts({ clientSecret: Buffer.from(SECRET) })) === expected &&

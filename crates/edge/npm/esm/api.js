@@ -13,8 +13,9 @@ const CREATE = Symbol("Kek");
  * support.
  */
 export function makeApi(backend, platform) {
-  // One clock per process: a timestamp never goes back, even if the system clock does, since
-  // the platform refuses a timestamp older than the client's previous one (D20004).
+  // One clock for every request built here: a timestamp never goes back, even if the system
+  // clock does, since the platform refuses a timestamp older than the client's previous one
+  // (D20004).
   let lastTimestamp = 0;
 
   function now() {

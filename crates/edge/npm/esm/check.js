@@ -94,12 +94,15 @@ export function timestamp(value) {
   return typeof value === "string" ? value : String(ms);
 }
 
-/** A nonce as the platform accepts it: 1 to 36 printable ASCII characters. */
+/** A nonce as the platform accepts it and HTTP carries it: 1 to 36 printable ASCII characters. */
 export function nonce(value) {
   if (typeof value !== "string") fail("BAD_NONCE", `nonce must be a string, got ${describe(value)}`);
   if (value.length === 0) fail("BAD_NONCE", "nonce is empty");
   if (value.length > MAX_NONCE) fail("BAD_NONCE", `nonce has ${value.length} characters; the platform accepts at most ${MAX_NONCE}`);
-  if (!/^[\x21-\x7e]+$/.test(value)) fail("BAD_NONCE", "nonce must be printable ASCII (no spaces, no other characters)");
+  // The platform takes any ASCII; HTTP takes no control characters and trims spaces at the ends.
+  if (!/^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/.test(value)) {
+    fail("BAD_NONCE", "nonce must be printable ASCII, with no space at either end");
+  }
   return value;
 }
 
