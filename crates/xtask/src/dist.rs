@@ -25,7 +25,8 @@ use anyhow::Context as _;
 
 use crate::tools;
 
-const COMPRESSIBLE: &[&str] = &["wasm", "js", "cjs", "ts", "cts", "css", "html", "svg", "json", "txt", "bin"];
+const COMPRESSIBLE: &[&str] =
+    &["wasm", "js", "cjs", "ts", "cts", "css", "html", "svg", "json", "txt", "bin"];
 
 /// Builds `dist/` and prints the size of every file, raw and compressed.
 pub(crate) fn build(root: &Path) -> anyhow::Result<PathBuf> {
