@@ -1,7 +1,7 @@
 //! Benchmark: signed getToken requests per second against the sandbox, Prism and bare axum.
 //!
 //! Run with `cargo run --release -p server --example bench -- [--seconds 10] [--connections 256]
-//! [--rate 5000] [--only sandbox|postgres|hello|prism]` (PostgreSQL needs the server's
+//! [--rate 5000] [--only sandbox,postgres,hello,prism]` (PostgreSQL needs the server's
 //! `testing` feature, which `cargo xtask bench` turns on, and Debian's `postgresql`).
 //! It builds and starts the server binary next to this example's own (`target/release/server`,
 //! or under `CARGO_TARGET_DIR`) on a fresh data folder (timing the cold start to the first
@@ -105,7 +105,8 @@ enum Pace {
 
 async fn run(root: &Path, bin_dir: &Path, plan: &Plan) -> anyhow::Result<()> {
     let (duration, connections) = (plan.duration, plan.connections);
-    let wanted = |target: &str| plan.only.as_deref().is_none_or(|it| it == target);
+    let wanted =
+        |target: &str| plan.only.as_deref().is_none_or(|it| it.split(',').any(|t| t == target));
     let client: HttpClient =
         Client::builder(TokioExecutor::new()).pool_max_idle_per_host(connections).build_http();
     let mut results = Vec::new();
@@ -229,6 +230,10 @@ async fn postgres(
 ) -> anyhow::Result<Vec<Outcome>> {
     let pg = server::db::pg_temp::TempPostgres::start()?;
     let url = pg.create_database("bench")?;
+    let url = match std::env::var("BENCH_PG_SOCKET").is_ok() {
+        true => pg.socket_url("bench"),
+        false => url,
+    };
     let mut outcomes = Vec::new();
     let mut instances = Vec::new();
     let mut bases = Vec::new();
@@ -287,6 +292,9 @@ fn start_server(
         .stdout(Stdio::null());
     if let Some(url) = database_url {
         cmd.args(["--database-url", url]);
+    }
+    if let Ok(n) = std::env::var("BENCH_SERVER_WORKERS") {
+        cmd.env("TOKIO_WORKER_THREADS", n);
     }
     cmd.spawn().with_context(|| format!("cannot start {}", server.display()))
 }

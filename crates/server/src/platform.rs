@@ -6,21 +6,25 @@
 //! and the random number generator, records the callbacks the call produced as pending
 //! deliveries, and commits. A failure anywhere rolls the whole call back.
 //!
-//! On SQLite there is one core: the engine is fast (microseconds per call), SQLite has one
-//! writer, and signed API calls run on the request's own worker thread
-//! ([`Platform::call_inline`]). On PostgreSQL there are a few, each on its own connection,
-//! and calls run on blocking threads (a database round trip blocks); the database orders
-//! what calls on this or another instance do to the same rows (see `db::postgres`).
+//! Calls run on the platform's own threads, one per core, which take them from one queue: a
+//! database round trip blocks, and under load a thread goes from one call to the next without
+//! sleeping in between. On SQLite there is one core: the engine is fast (microseconds per
+//! call), SQLite has one writer, and signed API calls run on the request's own worker thread
+//! instead ([`Platform::call_inline`]). On PostgreSQL there are a few, each on its own
+//! connection; the database orders what calls on this or another instance do to the same
+//! rows (see `db::postgres`).
 
 use std::{
-    sync::{Arc, Mutex, MutexGuard},
+    collections::VecDeque,
+    panic::AssertUnwindSafe,
+    sync::{Arc, Condvar, Mutex, MutexGuard},
     time::{SystemTime, UNIX_EPOCH},
 };
 
 use protocol::engine::{Engine, EngineConfig, Outbound};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng as _;
-use tokio::sync::{Notify, Semaphore};
+use tokio::sync::{Notify, oneshot};
 
 use crate::{
     db::{Background, Db},
@@ -31,9 +35,8 @@ use crate::{
 #[derive(Debug)]
 pub struct Platform {
     cores: Vec<Mutex<Core>>,
-    /// Lets as many calls onto blocking threads as there are cores: waiting in line on the
-    /// async side is far cheaper than hundreds of blocking threads contending for them.
-    gate: Semaphore,
+    /// The calls waiting for a core, and the threads that run them.
+    queue: Arc<Queue>,
     /// Whether the state is shared with other servers (PostgreSQL).
     shared: bool,
     /// The request journal of this server.
@@ -65,6 +68,60 @@ pub struct Core {
     pub queued: bool,
 }
 
+/// A call on its way to a platform thread.
+type Job = Box<dyn FnOnce() + Send>;
+
+/// The calls waiting for a platform thread, oldest first.
+#[derive(Default)]
+struct Queue {
+    jobs: Mutex<VecDeque<Job>>,
+    ready: Condvar,
+    /// Set when the platform is dropped: the threads end once the queue is empty.
+    closed: std::sync::atomic::AtomicBool,
+}
+
+impl std::fmt::Debug for Queue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Queue").finish_non_exhaustive()
+    }
+}
+
+impl Queue {
+    fn jobs(&self) -> MutexGuard<'_, VecDeque<Job>> {
+        self.jobs.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn push(&self, job: Job) {
+        self.jobs().push_back(job);
+        self.ready.notify_one();
+    }
+
+    /// A platform thread: runs calls until the platform is gone.
+    fn serve(&self) {
+        loop {
+            let mut jobs = self.jobs();
+            let job = loop {
+                if let Some(job) = jobs.pop_front() {
+                    break job;
+                }
+                if self.closed.load(std::sync::atomic::Ordering::Acquire) {
+                    return;
+                }
+                jobs = self.ready.wait(jobs).unwrap_or_else(|poisoned| poisoned.into_inner());
+            };
+            drop(jobs);
+            job();
+        }
+    }
+}
+
+impl Drop for Platform {
+    fn drop(&mut self) {
+        self.queue.closed.store(true, std::sync::atomic::Ordering::Release);
+        self.queue.ready.notify_all();
+    }
+}
+
 /// Why a platform call failed: the database, or a panic in the call.
 #[derive(Debug)]
 pub struct CallError(pub anyhow::Error);
@@ -91,8 +148,16 @@ impl Platform {
                 queued: false,
             }));
         }
+        let queue = Arc::new(Queue::default());
+        for n in 0..cores.len() {
+            let queue = Arc::clone(&queue);
+            std::thread::Builder::new()
+                .name(format!("platform-{n}"))
+                .spawn(move || queue.serve())
+                .map_err(|err| anyhow::anyhow!("cannot start a platform thread: {err}"))?;
+        }
         Ok(Platform {
-            gate: Semaphore::new(cores.len()),
+            queue,
             cores,
             shared,
             journal,
@@ -107,18 +172,23 @@ impl Platform {
         self.shared
     }
 
-    /// Runs `f` with an engine in one transaction, on a blocking thread.
+    /// Runs `f` with an engine in one transaction, on a platform thread.
     pub async fn call<T, F>(self: &Arc<Self>, f: F) -> Result<T, CallError>
     where
         T: Send + 'static,
         F: FnOnce(&mut Core, u64) -> anyhow::Result<T> + Send + 'static,
     {
+        let (answer, answered) = oneshot::channel();
         let this = Arc::clone(self);
-        let permit = self.gate.acquire().await;
-        let res = tokio::task::spawn_blocking(move || this.call_blocking(f)).await;
-        drop(permit);
-        let res = res.map_err(|err| CallError(anyhow::anyhow!("platform call panicked: {err}")))?;
-        res.map_err(CallError)
+        self.queue.push(Box::new(move || {
+            let res = std::panic::catch_unwind(AssertUnwindSafe(|| this.call_blocking(f)));
+            let _ = answer.send(res);
+        }));
+        match answered.await {
+            Ok(Ok(res)) => res.map_err(CallError),
+            Ok(Err(_)) => Err(CallError(anyhow::anyhow!("platform call panicked"))),
+            Err(_) => Err(CallError(anyhow::anyhow!("platform stopped before the call ran"))),
+        }
     }
 
     /// Like [`Platform::call`], on the current worker thread where the database needs no
@@ -162,12 +232,15 @@ impl Platform {
         }
     }
 
-    /// A core no call holds, else (only when calls bypass the gate) the first one, waited
+    /// A core no call holds, else (only when calls bypass the queue) the first one, waited
     /// for.
     fn free_core(&self) -> MutexGuard<'_, Core> {
         for core in &self.cores {
-            if let Ok(core) = core.try_lock() {
-                return core;
+            match core.try_lock() {
+                Ok(core) => return core,
+                // A panic inside a call left an open transaction at worst; `begin` clears it.
+                Err(std::sync::TryLockError::Poisoned(poisoned)) => return poisoned.into_inner(),
+                Err(std::sync::TryLockError::WouldBlock) => {}
             }
         }
         // A panic inside a call left an open transaction at worst; `begin` clears it.

@@ -174,6 +174,13 @@ impl TempPostgres {
         }
     }
 
+    /// [`TempPostgres::create_database`]'s URL for the database `name`, reached through the
+    /// server's Unix socket instead of TCP (what a server on the same machine would use).
+    pub fn socket_url(&self, name: &str) -> String {
+        let dir = self.dir.join("sock");
+        format!("postgres://{SUPERUSER}@localhost:{}/{name}?host={}", self.port, dir.display())
+    }
+
     /// The server's TCP port on 127.0.0.1.
     pub fn port(&self) -> u16 {
         self.port

@@ -38,7 +38,8 @@ use super::{
 use crate::journal;
 
 /// Migrations, in order; `schema_version` counts those applied.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE clients (client_id TEXT PRIMARY KEY, body TEXT NOT NULL);
 CREATE TABLE kek_private_keys (client_id TEXT PRIMARY KEY, pem TEXT NOT NULL);
@@ -105,7 +106,8 @@ CREATE INDEX inbox_client ON inbox (client_id, id);
 CREATE TABLE journal (id BIGSERIAL PRIMARY KEY, client_id TEXT NOT NULL, body TEXT NOT NULL);
 CREATE INDEX journal_client ON journal (client_id, id);
 
--- The replay checks of protocol::headers::ReplayGuard::admit, atomically: 0 admitted,
+-- The replay checks of protocol::headers::ReplayGuard::admit, atomically (replaced by
+-- migration 2, same answers): 0 admitted,
 -- 1 nonce reused within the window, 2 timestamp older than the client's last. The clock row
 -- stays locked until the caller's transaction ends.
 CREATE FUNCTION admit_request(p_client TEXT, p_nonce TEXT, p_at BIGINT, p_window BIGINT)
@@ -129,7 +131,44 @@ BEGIN
     UPDATE replay_clocks SET last_ms = p_at WHERE client_id = p_client;
     RETURN 0;
 END $$;
-"#];
+"#,
+    r#"
+-- admit_request in fewer statements: one update locks the clock and moves it forward,
+-- keeping what it was in prev_ms; one upsert records the nonce unless it is still fresh.
+-- Only a refusal looks further.
+ALTER TABLE replay_clocks ADD COLUMN prev_ms BIGINT;
+CREATE OR REPLACE FUNCTION admit_request(p_client TEXT, p_nonce TEXT, p_at BIGINT, p_window BIGINT)
+RETURNS INT LANGUAGE plpgsql AS $$
+DECLARE
+    last BIGINT;
+BEGIN
+    UPDATE replay_clocks SET prev_ms = last_ms, last_ms = greatest(last_ms, p_at)
+        WHERE client_id = p_client RETURNING prev_ms INTO last;
+    IF NOT FOUND THEN
+        INSERT INTO replay_clocks (client_id, last_ms) VALUES (p_client, NULL)
+            ON CONFLICT (client_id) DO NOTHING;
+        UPDATE replay_clocks SET prev_ms = last_ms, last_ms = greatest(last_ms, p_at)
+            WHERE client_id = p_client RETURNING prev_ms INTO last;
+    END IF;
+    IF p_at < last THEN
+        -- The clock stayed; a reused nonce is the refusal that comes first.
+        IF EXISTS (SELECT 1 FROM replay_nonces WHERE client_id = p_client AND nonce = p_nonce
+                   AND at_ms + p_window >= p_at) THEN
+            RETURN 1;
+        END IF;
+        RETURN 2;
+    END IF;
+    INSERT INTO replay_nonces AS n (client_id, nonce, at_ms) VALUES (p_client, p_nonce, p_at)
+        ON CONFLICT (client_id, nonce) DO UPDATE SET at_ms = EXCLUDED.at_ms
+        WHERE n.at_ms + p_window < EXCLUDED.at_ms;
+    IF NOT FOUND THEN
+        UPDATE replay_clocks SET last_ms = prev_ms WHERE client_id = p_client;
+        RETURN 1;
+    END IF;
+    RETURN 0;
+END $$;
+"#,
+];
 
 /// The advisory lock key that serialises migrations.
 const MIGRATION_LOCK: i64 = 0x1a5_5a4d_b0c5;
