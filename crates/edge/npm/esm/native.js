@@ -9,7 +9,6 @@ import { isBase64 } from "./check.js";
 
 const { createHmac, createCipheriv, createDecipheriv, createPrivateKey, privateDecrypt, timingSafeEqual, constants } = nodeCrypto;
 const PREFIX = Buffer.from([0, 0, 0, 12]);
-const ESCAPES = { "+": "%2B", "/": "%2F", "=": "%3D" };
 
 export function isKeyObject(value) {
   return value instanceof nodeCrypto.KeyObject;
@@ -50,7 +49,9 @@ export function nativeBackend(reference) {
   return Object.freeze({
     name: "node",
     sign(clientId, secret, timestamp, nonce, body) {
-      return mac(clientId, secret, timestamp, nonce, body).toString("base64").replace(/[+/=]/g, (c) => ESCAPES[c]);
+      // Base64 has three characters that need URL-encoding, +, / and =: encodeURIComponent
+      // escapes exactly those, as %2B, %2F and %3D.
+      return encodeURIComponent(mac(clientId, secret, timestamp, nonce, body).toString("base64"));
     },
     verify(clientId, secret, timestamp, nonce, body, signature) {
       const b64 = urlDecode(signature);
