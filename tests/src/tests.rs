@@ -1,6 +1,7 @@
 //! The test index: one module per concern.
 
 mod browser;
+mod callbacks;
 mod crypto_interop;
 mod documentation;
 mod edge_js;

@@ -1,23 +1,34 @@
 //! Callbacks and time: delivering POST callbacks, the built-in inboxes, and the engine's timer.
 //!
 //! Every callback the engine produces is a row of `deliveries` (queued in the same transaction
-//! as the call that produced it). [`deliver_forever`] POSTs due rows to their URL with a
-//! timeout, records the response (status and the first 4 KB of the body), and retries
-//! failures with exponential backoff (1 s, 2 s, 4 s … up to [`MAX_ATTEMPTS`]). Rows survive
-//! a restart. Each client has an inbox at `/sandbox/inbox/{clientID}` that it may register as
-//! its redirect URI: browser redirects (GET) and callbacks (POST) landing there are kept and
-//! listed. A delivery can be replayed, which queues a copy.
+//! as the call that produced it). [`deliver_forever`] keeps up to [`IN_FLIGHT`] attempts
+//! running, at most [`PER_TARGET`] per target (scheme, host and port), and starts the next
+//! due row as soon as one ends: no attempt waits for another. Each attempt POSTs the row's
+//! body with a timeout and a `webhook-id` header carrying the delivery's id (the same on
+//! every attempt, so that an e-service can recognise a repeat), and its outcome (status, or
+//! why there was none, and the first 4 KB of the answer) joins the row's history. Failures
+//! are tried again after 1 s, 2 s, 4 s … up to [`MAX_ATTEMPTS`]. A target that stops
+//! answering rests (its later rows wait, without counting as attempts) instead of holding
+//! up other clients' rows.
+//!
+//! Delivery is at least once: a row is claimed for a while ([`LEASE_MS`]) before its
+//! attempt and marked after it, so a server that dies in between leaves it to be sent again,
+//! with the same `webhook-id`. Rows survive a restart. Each client has an inbox at
+//! `/sandbox/inbox/{clientID}` that it may register as its redirect URI: browser redirects
+//! (GET) and callbacks (POST) landing there are kept and listed. A delivery can be replayed,
+//! which queues a copy (a new delivery, with its own id).
 //!
 //! [`tick_forever`] calls `Engine::poll` at `Engine::next_deadline` (or every few seconds),
 //! so timeouts and delayed approvals happen on time, and purges expired codes and tokens.
 
-use std::time::Duration;
+use std::{collections::HashMap, time::Duration};
 
 use crate::{
     AppState, SharedPlatform,
     db::{Attempt, DueDelivery, InboxEntry, to_i64},
     error::AppError,
     pages::{document, escape, html},
+    platform::now_ms,
     state::Limit,
 };
 use axum::{
@@ -30,6 +41,7 @@ use axum::{
 };
 use http_body_util::{BodyExt as _, Full};
 use hyper_util::{client::legacy::Client, rt::TokioExecutor};
+use serde::Deserialize;
 
 /// The callback inboxes and the delivery log.
 pub fn routes() -> Router<AppState> {
@@ -42,6 +54,8 @@ pub fn routes() -> Router<AppState> {
 
 /// How many times a callback is tried before it is marked failed.
 pub const MAX_ATTEMPTS: i64 = 6;
+/// The header that carries a delivery's id on each of its attempts.
+pub const DELIVERY_ID_HEADER: &str = "webhook-id";
 /// How long one attempt may take.
 const TIMEOUT: Duration = Duration::from_secs(10);
 /// The most of a response body kept in the log.
@@ -51,54 +65,179 @@ const TICK: Duration = Duration::from_secs(5);
 /// How often the timer saves what is written behind (replay memory, journal).
 const FLUSH_EVERY: Duration = Duration::from_secs(1);
 
-/// How many due deliveries a worker claims at a time.
-const CLAIM: usize = 16;
+/// How many attempts run at once, in all.
+const IN_FLIGHT: usize = 64;
+/// How many attempts run at once against one target.
+const PER_TARGET: usize = 8;
 /// How long a claim keeps a delivery from other workers: longer than an attempt takes.
 const LEASE_MS: u64 = 3 * TIMEOUT.as_millis() as u64;
+/// How long a row waits when its target already has [`PER_TARGET`] attempts running.
+const BUSY_TARGET_WAIT_MS: u64 = 500;
+/// After this many attempts in a row without an answer, a target rests.
+const REST_AFTER: u32 = 3;
+/// The longest the delivery worker sleeps without looking for due rows: other servers
+/// sharing the database queue rows too.
+const LOOK_EVERY: Duration = Duration::from_secs(1);
+
+/// An attempt that ended: the row, its target, when it started, and what it got.
+type Ended = (DueDelivery, String, u64, Outcome);
 
 /// Delivers due callbacks until the task is aborted. Deliveries are claimed for a while
 /// (see `db::Db::claim_deliveries`), so several workers, on this server or others sharing
-/// its database, never send the same one twice.
+/// its database, never send the same one at once.
 pub async fn deliver_forever(platform: SharedPlatform) {
     let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
+    let mut running = tokio::task::JoinSet::<Ended>::new();
+    let mut targets = Targets::default();
+    let mut look = true;
+    let mut next_due: Option<u64> = None;
     loop {
-        let due =
-            platform.call(|core, now| core.store().claim_deliveries(now, CLAIM, LEASE_MS)).await;
-        let due = match due {
-            Ok(due) => due,
-            Err(err) => {
-                tracing::error!("cannot read deliveries: {:#}", err.0);
-                tokio::time::sleep(TICK).await;
-                continue;
-            }
-        };
-        if due.is_empty() {
-            // Woken by any platform call; at the latest, look again after a tick.
-            let _ = tokio::time::timeout(Duration::from_secs(1), platform.changed.notified()).await;
-            continue;
-        }
-        // Attempts run side by side, so one slow e-service does not hold up the others.
-        let mut attempts = tokio::task::JoinSet::new();
-        for due in due {
-            let client = client.clone();
-            attempts.spawn(async move {
-                let outcome = post(&client, &due.url, due.body.clone()).await;
-                (due, outcome)
-            });
-        }
-        while let Some(done) = attempts.join_next().await {
-            let Ok((due, outcome)) = done else { continue };
-            let recorded = platform
+        if look && running.len() < IN_FLIGHT {
+            let free = IN_FLIGHT - running.len();
+            let claimed = platform
                 .call(move |core, now| {
-                    let attempt = attempt(&due, outcome, now);
-                    log_attempt(&attempt);
-                    core.store().record_attempt(&attempt)
+                    let due = core.store().claim_deliveries(now, free, LEASE_MS)?;
+                    let next = match due.len() < free {
+                        true => core.store().next_delivery_due()?,
+                        false => Some(now),
+                    };
+                    Ok((due, next, now))
                 })
                 .await;
-            if let Err(err) = recorded {
-                tracing::error!("cannot record a delivery: {:#}", err.0);
+            match claimed {
+                Ok((due, next, now)) => {
+                    next_due = next;
+                    let mut waiting = Vec::new();
+                    for due in due {
+                        let target = target_of(&due.url);
+                        match targets.start(&target, now) {
+                            Ok(()) => {
+                                let client = client.clone();
+                                running.spawn(async move {
+                                    let started = now_ms();
+                                    let outcome = post(&client, &due).await;
+                                    (due, target, started, outcome)
+                                });
+                            }
+                            Err(until) => waiting.push((due.id, until)),
+                        }
+                    }
+                    if !waiting.is_empty() {
+                        next_due = next_due.min(waiting.iter().map(|it| it.1).min());
+                        let postponed = platform
+                            .call(move |core, _| core.store().postpone_deliveries(&waiting))
+                            .await;
+                        if let Err(err) = postponed {
+                            tracing::error!("cannot postpone deliveries: {:#}", err.0);
+                        }
+                    }
+                }
+                Err(err) => {
+                    tracing::error!("cannot read deliveries: {:#}", err.0);
+                    next_due = Some(now_ms().saturating_add(TICK.as_millis() as u64));
+                }
             }
         }
+        let sleep = next_due.map_or(LOOK_EVERY, |at| {
+            Duration::from_millis(at.saturating_sub(now_ms())).min(LOOK_EVERY)
+        });
+        tokio::select! {
+            Some(ended) = running.join_next(), if !running.is_empty() => {
+                let mut ended: Vec<Ended> = ended.into_iter().collect();
+                while let Some(more) = running.try_join_next() {
+                    ended.extend(more);
+                }
+                record(&platform, &mut targets, ended).await;
+                look = true;
+            }
+            _ = platform.changed.notified() => look = true,
+            _ = tokio::time::sleep(sleep) => look = true,
+        }
+    }
+}
+
+/// Records ended attempts in one platform call.
+async fn record(platform: &SharedPlatform, targets: &mut Targets, ended: Vec<Ended>) {
+    let now = now_ms();
+    let attempts: Vec<Attempt> = ended
+        .into_iter()
+        .map(|(due, target, started, outcome)| {
+            targets.ended(&target, matches!(outcome, Outcome::Answered { .. }), now);
+            let attempt = attempt(&due, outcome, started, now);
+            log_attempt(&attempt);
+            attempt
+        })
+        .collect();
+    let recorded = platform.call(move |core, _| core.store().record_attempts(&attempts)).await;
+    if let Err(err) = recorded {
+        // The rows stay claimed until their lease ends, then are tried again.
+        tracing::error!("cannot record deliveries: {:#}", err.0);
+    }
+}
+
+/// What the delivery worker knows of each target it is sending to or resting.
+#[derive(Debug, Default)]
+struct Targets {
+    targets: HashMap<String, Target>,
+}
+
+#[derive(Debug, Default)]
+struct Target {
+    /// Attempts running now.
+    running: usize,
+    /// Attempts in a row that got no answer.
+    silent: u32,
+    /// While later than now, the target rests.
+    rest_until_ms: u64,
+}
+
+impl Targets {
+    /// Starts an attempt to `target` at `now_ms`, or says when its row should be tried
+    /// instead: when the target rests or is busy.
+    fn start(&mut self, target: &str, now_ms: u64) -> Result<(), u64> {
+        let it = self.targets.entry(target.to_owned()).or_default();
+        if it.rest_until_ms > now_ms {
+            return Err(it.rest_until_ms);
+        }
+        if it.running >= PER_TARGET {
+            return Err(now_ms.saturating_add(BUSY_TARGET_WAIT_MS));
+        }
+        it.running += 1;
+        Ok(())
+    }
+
+    /// An attempt to `target` ended at `now_ms`, with or without an answer. A target that
+    /// leaves [`REST_AFTER`] attempts in a row unanswered rests 1 s, then 2 s, 4 s … up to a
+    /// minute; an answer ends its rest. Only targets with something running or resting are
+    /// remembered.
+    fn ended(&mut self, target: &str, answered: bool, now_ms: u64) {
+        let Some(it) = self.targets.get_mut(target) else { return };
+        it.running = it.running.saturating_sub(1);
+        if answered {
+            it.silent = 0;
+            it.rest_until_ms = 0;
+        } else {
+            it.silent = it.silent.saturating_add(1);
+            if it.silent >= REST_AFTER {
+                let rest_ms = 1000u64 << (it.silent - REST_AFTER).min(6);
+                it.rest_until_ms = now_ms.saturating_add(rest_ms);
+            }
+        }
+        if it.running == 0 && it.silent == 0 {
+            self.targets.remove(target);
+        }
+    }
+}
+
+/// The part of a callback URL that names its target: scheme, host and port.
+fn target_of(url: &str) -> String {
+    match url.parse::<Uri>() {
+        Ok(uri) => format!(
+            "{}://{}",
+            uri.scheme_str().unwrap_or("http"),
+            uri.authority().map_or("", |it| it.as_str())
+        ),
+        Err(_) => url.to_owned(),
     }
 }
 
@@ -148,13 +287,13 @@ enum Outcome {
 
 async fn post(
     client: &Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>,
-    url: &str,
-    body: String,
+    due: &DueDelivery,
 ) -> Outcome {
-    let req = hyper::Request::post(url)
+    let req = hyper::Request::post(due.url.as_str())
         .header("content-type", "application/json")
         .header("user-agent", concat!("iam-smart-sandbox/", env!("CARGO_PKG_VERSION")))
-        .body(Full::new(Bytes::from(body)));
+        .header(DELIVERY_ID_HEADER, due.id.to_string())
+        .body(Full::new(Bytes::from(due.body.clone())));
     let req = match req {
         Ok(req) => req,
         Err(err) => return Outcome::Failed(format!("bad callback URL: {err}")),
@@ -190,9 +329,9 @@ async fn post(
     }
 }
 
-/// What an attempt of `due` leaves in its row: delivered on 2xx, else tried again after
-/// 1 s, 2 s, 4 s … or, after [`MAX_ATTEMPTS`], failed.
-fn attempt(due: &DueDelivery, outcome: Outcome, now_ms: u64) -> Attempt {
+/// What an attempt of `due` that started at `started_ms` leaves in its row: delivered on
+/// 2xx, else tried again after 1 s, 2 s, 4 s … or, after [`MAX_ATTEMPTS`], failed.
+fn attempt(due: &DueDelivery, outcome: Outcome, started_ms: u64, now_ms: u64) -> Attempt {
     let attempts = due.attempts + 1;
     let (status, body, error) = match outcome {
         Outcome::Answered { status, body } => (Some(i64::from(status)), Some(body), None),
@@ -210,6 +349,7 @@ fn attempt(due: &DueDelivery, outcome: Outcome, now_ms: u64) -> Attempt {
         state,
         attempts,
         next_attempt_ms: now_ms.saturating_add(backoff_ms),
+        started_ms,
         now_ms,
         status,
         body,
@@ -308,15 +448,29 @@ pub async fn inbox_entries(
     Ok(Json(rows).into_response())
 }
 
-/// `GET /sandbox/clients/{clientID}/deliveries?limit=N`: the delivery log, newest first.
+/// A page of the delivery log: `limit` rows (50 by default, at most [`Limit::MAX`]) older
+/// than delivery `before`, if given.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Page {
+    limit: Option<usize>,
+    before: Option<i64>,
+}
+
+/// `GET /sandbox/clients/{clientID}/deliveries?limit=N&before=ID`: the delivery log, newest
+/// first, each delivery with every attempt. A full page ends with the oldest row's id: pass it
+/// as `before` for the next.
 pub async fn deliveries(
     State(state): State<AppState>,
     Path(client): Path<String>,
-    Query(limit): Query<Limit>,
+    Query(page): Query<Page>,
 ) -> Result<Response, AppError> {
-    let n = limit.rows();
-    let rows =
-        state.ready()?.platform.call(move |core, _| core.store().deliveries(&client, n)).await?;
+    let n = Limit::new(page.limit).rows();
+    let rows = state
+        .ready()?
+        .platform
+        .call(move |core, _| core.store().deliveries(&client, n, page.before))
+        .await?;
     Ok(Json(rows).into_response())
 }
 
@@ -339,5 +493,67 @@ pub async fn replay(
             Ok((StatusCode::ACCEPTED, Json(serde_json::json!({ "id": new_id }))).into_response())
         }
         None => Err(AppError::NotFound),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn due(attempts: i64) -> DueDelivery {
+        DueDelivery { id: 7, url: "http://a.test/cb".into(), body: "{}".into(), attempts }
+    }
+
+    #[test]
+    fn a_target_takes_a_bounded_number_of_attempts_at_once() {
+        let mut targets = Targets::default();
+        for _ in 0..PER_TARGET {
+            assert_eq!(targets.start("http://a", 0), Ok(()));
+        }
+        assert_eq!(targets.start("http://a", 0), Err(BUSY_TARGET_WAIT_MS), "busy: wait");
+        assert_eq!(targets.start("http://b", 0), Ok(()), "another target is not held up");
+        targets.ended("http://a", true, 10);
+        assert_eq!(targets.start("http://a", 10), Ok(()), "a slot freed");
+    }
+
+    #[test]
+    fn a_silent_target_rests_longer_each_time_and_an_answer_ends_its_rest() {
+        let mut targets = Targets::default();
+        for n in 0..REST_AFTER {
+            assert_eq!(targets.start("http://hung", 0), Ok(()), "attempt {n}");
+            targets.ended("http://hung", false, 10_000);
+        }
+        assert_eq!(targets.start("http://hung", 10_500), Err(11_000), "rests 1 s");
+        assert_eq!(targets.start("http://hung", 11_000), Ok(()));
+        targets.ended("http://hung", false, 21_000);
+        assert_eq!(targets.start("http://hung", 21_000), Err(23_000), "then 2 s");
+        assert_eq!(targets.start("http://hung", 23_000), Ok(()));
+        targets.ended("http://hung", true, 23_100);
+        assert_eq!(targets.start("http://hung", 23_100), Ok(()), "answered: no rest");
+        targets.ended("http://hung", true, 23_200);
+        assert!(targets.targets.is_empty(), "nothing running or resting is forgotten");
+    }
+
+    #[test]
+    fn targets_are_scheme_host_and_port() {
+        assert_eq!(target_of("http://127.0.0.1:8080/sandbox/inbox/x?a=1"), "http://127.0.0.1:8080");
+        assert_eq!(target_of("https://E.example/cb"), "https://E.example");
+        assert_eq!(target_of("not a url"), "not a url");
+    }
+
+    #[test]
+    fn attempts_back_off_and_end_failed_or_delivered() {
+        let answered = |status| Outcome::Answered { status, body: String::new() };
+        let first = attempt(&due(0), Outcome::Failed("refused".into()), 1_000, 1_200);
+        assert_eq!((first.state, first.attempts, first.next_attempt_ms), ("pending", 1, 2_200));
+        assert_eq!((first.started_ms, first.error.as_deref()), (1_000, Some("refused")));
+        let third = attempt(&due(2), answered(500), 0, 10_000);
+        assert_eq!(
+            (third.state, third.next_attempt_ms, third.status),
+            ("pending", 14_000, Some(500))
+        );
+        let last = attempt(&due(MAX_ATTEMPTS - 1), answered(404), 0, 0);
+        assert_eq!(last.state, "failed");
+        assert_eq!(attempt(&due(0), answered(204), 0, 0).state, "delivered");
     }
 }

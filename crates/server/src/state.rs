@@ -199,6 +199,11 @@ impl Limit {
     /// The most rows a listing answers.
     pub const MAX: usize = 1000;
 
+    /// A limit as asked for (`None`: the default).
+    pub fn new(limit: Option<usize>) -> Limit {
+        Limit { limit }
+    }
+
     /// The requested count, 50 by default, within 1..=[`Limit::MAX`].
     pub fn rows(&self) -> usize {
         self.limit.unwrap_or(50).clamp(1, Limit::MAX)

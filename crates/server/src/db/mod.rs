@@ -93,6 +93,24 @@ pub struct Delivery {
     pub response_status: Option<i64>,
     pub response_body: Option<String>,
     pub error: Option<String>,
+    /// Every attempt so far, first first.
+    pub history: Vec<AttemptRecord>,
+}
+
+/// One attempt of a delivery, as listed.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct AttemptRecord {
+    /// 1 for the first attempt.
+    pub n: i64,
+    pub started_ms: i64,
+    pub duration_ms: i64,
+    /// The HTTP status the target answered, if it answered.
+    pub status: Option<i64>,
+    /// Why there was no answer, if there was none.
+    pub error: Option<String>,
+    /// The start of the answer (see `callbacks::KEEP_BODY`).
+    pub response_body: Option<String>,
 }
 
 /// A delivery claimed by a worker, to attempt now.
@@ -114,6 +132,8 @@ pub struct Attempt {
     /// Attempts made, this one included.
     pub attempts: i64,
     pub next_attempt_ms: u64,
+    /// When the attempt started and ended.
+    pub started_ms: u64,
     pub now_ms: u64,
     pub status: Option<i64>,
     pub body: Option<String>,
@@ -288,14 +308,42 @@ impl Db {
         each!(self, db => db.claim_deliveries(now_ms, limit, lease_ms))
     }
 
-    /// Records an attempt of a delivery.
-    pub fn record_attempt(&self, attempt: &Attempt) -> anyhow::Result<()> {
-        each!(self, db => db.record_attempt(attempt))
+    /// Records attempts of deliveries: each row's state, and the attempt in its history.
+    pub fn record_attempts(&self, attempts: &[Attempt]) -> anyhow::Result<()> {
+        each!(self, db => attempts.iter().try_for_each(|it| db.record_attempt(it)))
     }
 
-    /// The latest `limit` deliveries of a client, newest first.
-    pub fn deliveries(&self, client_id: &str, limit: usize) -> anyhow::Result<Vec<Delivery>> {
-        each!(self, db => db.deliveries(client_id, limit))
+    /// When the soonest pending delivery is due, if any is pending.
+    pub fn next_delivery_due(&self) -> anyhow::Result<Option<u64>> {
+        each!(self, db => db.next_delivery_due())
+    }
+
+    /// Makes claimed deliveries due again at the given times without an attempt (their
+    /// target was busy or resting).
+    pub fn postpone_deliveries(&self, until: &[(i64, u64)]) -> anyhow::Result<()> {
+        each!(self, db => until.iter().try_for_each(|&(id, at)| db.postpone_delivery(id, at)))
+    }
+
+    /// A client's deliveries with their attempts, newest first: `limit` of them, older than
+    /// delivery `before` when given.
+    pub fn deliveries(
+        &self,
+        client_id: &str,
+        limit: usize,
+        before: Option<i64>,
+    ) -> anyhow::Result<Vec<Delivery>> {
+        let before = before.unwrap_or(i64::MAX);
+        let mut rows = each!(self, db => db.deliveries(client_id, limit, before))?;
+        if let (Some(newest), Some(oldest)) = (rows.first(), rows.last()) {
+            let (from, to) = (oldest.id, newest.id);
+            let history = each!(self, db => db.attempts(client_id, from, to))?;
+            for (id, record) in history {
+                if let Some(row) = rows.iter_mut().find(|row| row.id == id) {
+                    row.history.push(record);
+                }
+            }
+        }
+        Ok(rows)
     }
 
     /// Keeps a request that landed in a client's inbox (`entry.id` is ignored).

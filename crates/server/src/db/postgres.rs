@@ -33,7 +33,8 @@ use serde::{Serialize, de::DeserializeOwned};
 use tokio_postgres::{NoTls, Row, Statement, types::ToSql};
 
 use super::{
-    Attempt, Delivery, DueDelivery, InboxEntry, KEEP_ROWS, REGISTRATION_TABLES, to_i64, to_u64,
+    Attempt, AttemptRecord, Delivery, DueDelivery, InboxEntry, KEEP_ROWS, REGISTRATION_TABLES,
+    to_i64, to_u64,
 };
 use crate::journal;
 
@@ -167,6 +168,21 @@ BEGIN
     END IF;
     RETURN 0;
 END $$;
+"#,
+    r#"
+-- Every attempt of a delivery, for its history.
+CREATE TABLE delivery_attempts (
+    delivery_id BIGINT NOT NULL,
+    client_id TEXT,
+    n BIGINT NOT NULL,
+    started_ms BIGINT NOT NULL,
+    duration_ms BIGINT NOT NULL,
+    status BIGINT,
+    error TEXT,
+    response_body TEXT,
+    PRIMARY KEY (delivery_id, n)
+);
+CREATE INDEX delivery_attempts_client ON delivery_attempts (client_id, delivery_id);
 "#,
 ];
 
@@ -560,6 +576,11 @@ impl Postgres {
              OVER (PARTITION BY client_id ORDER BY id DESC) AS n FROM journal) t WHERE n > $1)",
             &[&keep],
         )?;
+        self.execute(
+            "DELETE FROM delivery_attempts a
+             WHERE NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.id = a.delivery_id)",
+            &[],
+        )?;
         let window = to_i64(replay.nonce_window_ms);
         self.execute(
             "DELETE FROM replay_nonces n USING replay_clocks c
@@ -665,7 +686,7 @@ impl Postgres {
         Ok(due)
     }
 
-    /// Records an attempt of a delivery.
+    /// Records an attempt of a delivery and adds it to the delivery's history.
     pub fn record_attempt(&self, attempt: &Attempt) -> anyhow::Result<()> {
         self.execute(
             "UPDATE deliveries SET state = $2, attempts = $3, next_attempt_ms = $4, updated_ms = $5,
@@ -681,16 +702,81 @@ impl Postgres {
                 &attempt.error,
             ],
         )?;
-        Ok(())
+        self.execute(
+            "INSERT INTO delivery_attempts
+                 (delivery_id, client_id, n, started_ms, duration_ms, status, error, response_body)
+             SELECT id, client_id, $2, $3, $4, $5, $6, $7 FROM deliveries WHERE id = $1
+             ON CONFLICT (delivery_id, n) DO UPDATE SET started_ms = EXCLUDED.started_ms,
+                 duration_ms = EXCLUDED.duration_ms, status = EXCLUDED.status,
+                 error = EXCLUDED.error, response_body = EXCLUDED.response_body",
+            &[
+                &attempt.id,
+                &attempt.attempts,
+                &to_i64(attempt.started_ms),
+                &to_i64(attempt.now_ms.saturating_sub(attempt.started_ms)),
+                &attempt.status,
+                &attempt.error,
+                &attempt.body,
+            ],
+        )
     }
 
-    /// The latest `limit` deliveries of a client, newest first.
-    pub fn deliveries(&self, client_id: &str, limit: usize) -> anyhow::Result<Vec<Delivery>> {
+    /// When the soonest pending delivery is due.
+    pub fn next_delivery_due(&self) -> anyhow::Result<Option<u64>> {
+        let row =
+            self.row("SELECT min(next_attempt_ms) FROM deliveries WHERE state = 'pending'", &[])?;
+        Ok(row.and_then(|row| row.get::<_, Option<i64>>(0)).map(to_u64))
+    }
+
+    /// Makes a claimed delivery due at `at_ms`, without an attempt.
+    pub fn postpone_delivery(&self, id: i64, at_ms: u64) -> anyhow::Result<()> {
+        self.execute(
+            "UPDATE deliveries SET next_attempt_ms = $2 WHERE id = $1",
+            &[&id, &to_i64(at_ms)],
+        )
+    }
+
+    /// The attempts of a client's deliveries `from..=to`, by delivery and in order.
+    pub fn attempts(
+        &self,
+        client_id: &str,
+        from: i64,
+        to: i64,
+    ) -> anyhow::Result<Vec<(i64, AttemptRecord)>> {
+        let rows = self.rows(
+            "SELECT delivery_id, n, started_ms, duration_ms, status, error, response_body
+             FROM delivery_attempts WHERE client_id = $1 AND delivery_id BETWEEN $2 AND $3
+             ORDER BY delivery_id, n",
+            &[&client_id, &from, &to],
+        )?;
+        Ok(rows
+            .iter()
+            .map(|row| {
+                let record = AttemptRecord {
+                    n: row.get(1),
+                    started_ms: row.get(2),
+                    duration_ms: row.get(3),
+                    status: row.get(4),
+                    error: row.get(5),
+                    response_body: row.get(6),
+                };
+                (row.get(0), record)
+            })
+            .collect())
+    }
+
+    /// The latest `limit` deliveries of a client older than delivery `before`, newest first.
+    pub fn deliveries(
+        &self,
+        client_id: &str,
+        limit: usize,
+        before: i64,
+    ) -> anyhow::Result<Vec<Delivery>> {
         let rows = self.rows(
             "SELECT id, client_id, url, body, state, attempts, next_attempt_ms, created_ms,
                     updated_ms, response_status, response_body, error
-             FROM deliveries WHERE client_id = $1 ORDER BY id DESC LIMIT $2",
-            &[&client_id, &to_i64(limit as u64)],
+             FROM deliveries WHERE client_id = $1 AND id < $3 ORDER BY id DESC LIMIT $2",
+            &[&client_id, &to_i64(limit as u64), &before],
         )?;
         Ok(rows
             .iter()
@@ -707,6 +793,7 @@ impl Postgres {
                 response_status: row.get(9),
                 response_body: row.get(10),
                 error: row.get(11),
+                history: Vec::new(),
             })
             .collect())
     }

@@ -144,6 +144,21 @@ UPDATE auth_codes SET client_id = json_extract(body, '$.clientId');
 ALTER TABLE access_tokens ADD COLUMN client_id TEXT;
 UPDATE access_tokens SET client_id = json_extract(body, '$.clientId');
 "#,
+    // Every attempt of a delivery, for its history.
+    r#"
+CREATE TABLE delivery_attempts (
+    delivery_id INTEGER NOT NULL,
+    client_id TEXT,
+    n INTEGER NOT NULL,
+    started_ms INTEGER NOT NULL,
+    duration_ms INTEGER NOT NULL,
+    status INTEGER,
+    error TEXT,
+    response_body TEXT,
+    PRIMARY KEY (delivery_id, n)
+);
+CREATE INDEX delivery_attempts_client ON delivery_attempts (client_id, delivery_id);
+"#,
 ];
 
 /// The engine's [`Store`] in SQLite, and the connection for the server's own tables.
@@ -354,6 +369,11 @@ impl Sqlite {
                 [to_i64(super::KEEP_ROWS as u64)],
             )?;
         }
+        conn.execute(
+            "DELETE FROM delivery_attempts
+             WHERE NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.id = delivery_id)",
+            [],
+        )?;
         self.codes.retain(|code| code.expires_ms >= before_ms);
         self.tokens.retain(|token| token.expires_ms >= before_ms);
         Ok(())
@@ -468,35 +488,104 @@ impl Sqlite {
         Ok(rows)
     }
 
-    /// Records an attempt of delivery `id` (see [`super::Attempt`]).
+    /// Records an attempt of delivery `id` (see [`super::Attempt`]) and adds it to the
+    /// delivery's history.
     pub fn record_attempt(&self, attempt: &super::Attempt) -> anyhow::Result<()> {
-        self.conn().execute(
+        let conn = self.conn();
+        conn.prepare_cached(
             "UPDATE deliveries SET state = ?2, attempts = ?3, next_attempt_ms = ?4, updated_ms = ?5,
                  response_status = ?6, response_body = ?7, error = ?8 WHERE id = ?1",
-            params![
-                attempt.id,
-                attempt.state,
-                attempt.attempts,
-                to_i64(attempt.next_attempt_ms),
-                to_i64(attempt.now_ms),
-                attempt.status,
-                attempt.body,
-                attempt.error
-            ],
-        )?;
+        )?
+        .execute(params![
+            attempt.id,
+            attempt.state,
+            attempt.attempts,
+            to_i64(attempt.next_attempt_ms),
+            to_i64(attempt.now_ms),
+            attempt.status,
+            attempt.body,
+            attempt.error
+        ])?;
+        conn.prepare_cached(
+            "INSERT OR REPLACE INTO delivery_attempts
+                 (delivery_id, client_id, n, started_ms, duration_ms, status, error, response_body)
+             SELECT id, client_id, ?2, ?3, ?4, ?5, ?6, ?7 FROM deliveries WHERE id = ?1",
+        )?
+        .execute(params![
+            attempt.id,
+            attempt.attempts,
+            to_i64(attempt.started_ms),
+            to_i64(attempt.now_ms.saturating_sub(attempt.started_ms)),
+            attempt.status,
+            attempt.error,
+            attempt.body
+        ])?;
         Ok(())
     }
 
-    /// The latest `limit` deliveries of a client, newest first.
-    pub fn deliveries(&self, client_id: &str, limit: usize) -> anyhow::Result<Vec<Delivery>> {
+    /// When the soonest pending delivery is due.
+    pub fn next_delivery_due(&self) -> anyhow::Result<Option<u64>> {
+        let at: Option<i64> = self
+            .conn()
+            .prepare_cached("SELECT min(next_attempt_ms) FROM deliveries WHERE state = 'pending'")?
+            .query_row([], |row| row.get(0))?;
+        Ok(at.map(super::to_u64))
+    }
+
+    /// Makes a claimed delivery due at `at_ms`, without an attempt.
+    pub fn postpone_delivery(&self, id: i64, at_ms: u64) -> anyhow::Result<()> {
+        self.conn()
+            .prepare_cached("UPDATE deliveries SET next_attempt_ms = ?2 WHERE id = ?1")?
+            .execute(params![id, to_i64(at_ms)])?;
+        Ok(())
+    }
+
+    /// The attempts of a client's deliveries `from..=to`, by delivery and in order.
+    pub fn attempts(
+        &self,
+        client_id: &str,
+        from: i64,
+        to: i64,
+    ) -> anyhow::Result<Vec<(i64, super::AttemptRecord)>> {
+        let rows = self
+            .conn()
+            .prepare_cached(
+                "SELECT delivery_id, n, started_ms, duration_ms, status, error, response_body
+                 FROM delivery_attempts WHERE client_id = ?1 AND delivery_id BETWEEN ?2 AND ?3
+                 ORDER BY delivery_id, n",
+            )?
+            .query_map(params![client_id, from, to], |row| {
+                Ok((
+                    row.get(0)?,
+                    super::AttemptRecord {
+                        n: row.get(1)?,
+                        started_ms: row.get(2)?,
+                        duration_ms: row.get(3)?,
+                        status: row.get(4)?,
+                        error: row.get(5)?,
+                        response_body: row.get(6)?,
+                    },
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// The latest `limit` deliveries of a client older than delivery `before`, newest first.
+    pub fn deliveries(
+        &self,
+        client_id: &str,
+        limit: usize,
+        before: i64,
+    ) -> anyhow::Result<Vec<Delivery>> {
         let rows = self
             .conn()
             .prepare_cached(
                 "SELECT id, client_id, url, body, state, attempts, next_attempt_ms, created_ms,
                         updated_ms, response_status, response_body, error
-                 FROM deliveries WHERE client_id = ?1 ORDER BY id DESC LIMIT ?2",
+                 FROM deliveries WHERE client_id = ?1 AND id < ?3 ORDER BY id DESC LIMIT ?2",
             )?
-            .query_map(params![client_id, to_i64(limit as u64)], |row| {
+            .query_map(params![client_id, to_i64(limit as u64), before], |row| {
                 Ok(Delivery {
                     id: row.get(0)?,
                     client_id: row.get(1)?,
@@ -510,6 +599,7 @@ impl Sqlite {
                     response_status: row.get(9)?,
                     response_body: row.get(10)?,
                     error: row.get(11)?,
+                    history: Vec::new(),
                 })
             })?
             .collect::<Result<Vec<_>, _>>()?;

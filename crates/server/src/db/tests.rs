@@ -204,8 +204,8 @@ fn signed_call(
     call(db, |db| {
         db.expect_signed(&headers, &ReplayConfig::default());
         let registration = db.client(client).unwrap();
-        let admitted = (!stop_before_admission)
-            .then(|| db.admit(&verified, &ReplayConfig::default(), at));
+        let admitted =
+            (!stop_before_admission).then(|| db.admit(&verified, &ReplayConfig::default(), at));
         (registration, admitted)
     })
 }
@@ -275,7 +275,7 @@ fn a_call_that_rolls_back_leaves_nothing() {
         db.rollback();
         assert_eq!(call(&mut db, |db| db.client("gone").unwrap()), None, "{name}");
         assert_eq!(call(&mut db, |db| db.take_auth_code("gone").unwrap()), None, "{name}");
-        assert!(call(&mut db, |db| db.deliveries("gone", 10).unwrap()).is_empty(), "{name}");
+        assert!(call(&mut db, |db| db.deliveries("gone", 10, None).unwrap()).is_empty(), "{name}");
     }
 }
 
@@ -294,22 +294,44 @@ fn deliveries_are_claimed_for_a_lease_and_record_their_attempts() {
         let ids: Vec<i64> = claimed.iter().map(|d| d.id).collect();
         assert_eq!(ids, [second], "{name}: a claimed delivery is not handed out again");
         assert!(call(&mut db, |db| db.claim_deliveries(20_000, 10, 30_000).unwrap()).is_empty());
-        let attempt = Attempt {
+        let attempt = |n: i64, state: &'static str, status: Option<i64>| Attempt {
             id: first,
-            state: "delivered",
-            attempts: 1,
+            state,
+            attempts: n,
             next_attempt_ms: 2_000,
-            now_ms: 1_500,
-            status: Some(200),
-            body: Some("ok".into()),
-            error: None,
+            started_ms: 1_000 * n as u64,
+            now_ms: 1_000 * n as u64 + 250,
+            status,
+            body: status.map(|s| format!("answered {s}")),
+            error: status.is_none().then(|| "no answer".to_owned()),
         };
-        call(&mut db, |db| db.record_attempt(&attempt).unwrap());
-        let listed = call(&mut db, |db| db.deliveries("c", 10).unwrap());
+        let attempts = [attempt(1, "pending", None), attempt(2, "delivered", Some(200))];
+        call(&mut db, |db| db.record_attempts(&attempts).unwrap());
+        let listed = call(&mut db, |db| db.deliveries("c", 10, None).unwrap());
         assert_eq!(listed.len(), 2, "{name}");
         assert_eq!(listed[1].id, first, "{name}: newest first");
         assert_eq!(listed[1].state, "delivered", "{name}");
         assert_eq!(listed[1].response_status, Some(200), "{name}");
+        let history: Vec<_> =
+            listed[1].history.iter().map(|a| (a.n, a.status, a.error.clone())).collect();
+        assert_eq!(
+            history,
+            [(1, None, Some("no answer".to_owned())), (2, Some(200), None)],
+            "{name}: every attempt is kept, in order"
+        );
+        assert_eq!(listed[1].history[1].duration_ms, 250, "{name}");
+        assert!(listed[0].history.is_empty(), "{name}");
+        // Pages: one row, then the rows before it.
+        let page = call(&mut db, |db| db.deliveries("c", 1, None).unwrap());
+        assert_eq!(page.iter().map(|d| d.id).collect::<Vec<_>>(), [second], "{name}");
+        let page = call(&mut db, |db| db.deliveries("c", 1, Some(second)).unwrap());
+        assert_eq!(page.iter().map(|d| d.id).collect::<Vec<_>>(), [first], "{name}");
+        // A postponed row is due when it says, without an attempt.
+        call(&mut db, |db| db.postpone_deliveries(&[(second, 25_000)]).unwrap());
+        assert_eq!(call(&mut db, |db| db.next_delivery_due().unwrap()), Some(25_000), "{name}");
+        assert!(call(&mut db, |db| db.claim_deliveries(24_999, 10, 6_000).unwrap()).is_empty());
+        let again = call(&mut db, |db| db.claim_deliveries(25_000, 10, 6_000).unwrap());
+        assert_eq!(again.iter().map(|d| (d.id, d.attempts)).collect::<Vec<_>>(), [(second, 0)]);
         // Once the lease ran out, an unrecorded claim is due again.
         let again = call(&mut db, |db| db.claim_deliveries(31_000, 10, 30_000).unwrap());
         assert_eq!(again.iter().map(|d| d.id).collect::<Vec<_>>(), [second], "{name}");
@@ -368,13 +390,13 @@ fn a_reset_forgets_everything_the_client_did_and_keeps_its_registration() {
         assert!(call(&mut db, |db| db.kek_private_key("c").unwrap()).is_some(), "{name}");
         assert_eq!(call(&mut db, |db| db.task("t-c").unwrap()), None, "{name}");
         assert_eq!(call(&mut db, |db| db.take_auth_code("k-c").unwrap()), None, "{name}");
-        assert!(call(&mut db, |db| db.deliveries("c", 10).unwrap()).is_empty(), "{name}");
+        assert!(call(&mut db, |db| db.deliveries("c", 10, None).unwrap()).is_empty(), "{name}");
         assert!(call(&mut db, |db| db.inbox("c", 10).unwrap()).is_empty(), "{name}");
         assert_eq!(admit(&mut db, "c", "used", 500), Ok(()), "{name}: replay memory forgotten");
         // The other client keeps everything.
         assert!(call(&mut db, |db| db.task("t-keep").unwrap()).is_some(), "{name}");
         assert!(call(&mut db, |db| db.take_auth_code("k-keep").unwrap()).is_some(), "{name}");
-        assert_eq!(call(&mut db, |db| db.deliveries("keep", 10).unwrap()).len(), 1, "{name}");
+        assert_eq!(call(&mut db, |db| db.deliveries("keep", 10, None).unwrap()).len(), 1, "{name}");
     }
 }
 
