@@ -104,17 +104,22 @@ async fn signed_post(
                 elapsed_us: elapsed_us(started),
             };
             journal::record(core, &entry, now)?;
-            tracing::info!(
-                tx_id = reply.tx_id.as_str(),
-                client_id = client_id.as_deref().unwrap_or("-"),
-                path = %path,
-                status = reply.status,
-                code = reply.code.as_str(),
-                "api request"
-            );
-            Ok(reply)
+            Ok((reply, client_id, path))
         })
         .await?;
+    let (reply, client_id, path) = reply;
+    // Logged once the platform is free (a log line is a write to standard error), and only
+    // the start of what the caller sent.
+    let shown: String = client_id.as_deref().unwrap_or("-").chars().take(64).collect();
+    let path: String = path.chars().take(256).collect();
+    tracing::info!(
+        tx_id = reply.tx_id.as_str(),
+        client_id = shown.as_str(),
+        path = %path,
+        status = reply.status,
+        code = reply.code.as_str(),
+        "api request"
+    );
     let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK);
     let mut res = (status, reply.body).into_response();
     res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
