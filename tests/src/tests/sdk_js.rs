@@ -34,6 +34,12 @@ async fn sdk_tarball_works_in_esm_and_commonjs_projects_in_bundles_and_in_typesc
     let sandbox = Sandbox::start().await?;
     let base = sandbox.url("");
     let work = DataDir::fresh()?;
+    // A copy, so that a rebuild of dist/ meanwhile cannot take it away.
+    let tarball = {
+        let copy = work.path().join(tarball.file_name().context("tarball name")?);
+        std::fs::copy(&tarball, &copy)?;
+        copy
+    };
 
     // A fresh ES-module project and a fresh CommonJS project, each installing the tarball.
     let esm = project(work.path(), "esm", "module", &tarball, &scripts)?;
