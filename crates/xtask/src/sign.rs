@@ -33,6 +33,13 @@ options:
 
 /// Runs `cargo xtask sign` with its arguments.
 pub fn main(args: &[String]) -> anyhow::Result<()> {
+    if args.is_empty() || args.iter().any(|a| a == "-h" || a == "--help") {
+        #[allow(clippy::print_stdout)]
+        {
+            println!("{USAGE}");
+        }
+        return Ok(());
+    }
     let opts = Options::parse(args)?;
     let out = match opts.action {
         Action::Open => open(&opts, &input(opts.positional.first())?)?,
@@ -87,7 +94,6 @@ impl Options {
                 "--nonce" => opts.nonce = Some(value()?),
                 "--iv" => opts.iv = Some(parse_iv(&value()?)?),
                 "--print" => opts.print = true,
-                "-h" | "--help" => bail!("{USAGE}"),
                 flag if flag.starts_with("--") => bail!("unknown option {flag}\n\n{USAGE}"),
                 _ => opts.positional.push(arg.clone()),
             }
