@@ -332,7 +332,7 @@ async fn post(
 /// What an attempt of `due` that started at `started_ms` leaves in its row: delivered on
 /// 2xx, else tried again after 1 s, 2 s, 4 s … or, after [`MAX_ATTEMPTS`], failed.
 fn attempt(due: &DueDelivery, outcome: Outcome, started_ms: u64, now_ms: u64) -> Attempt {
-    let attempts = due.attempts + 1;
+    let attempts = due.attempts;
     let (status, body, error) = match outcome {
         Outcome::Answered { status, body } => (Some(i64::from(status)), Some(body), None),
         Outcome::Failed(err) => (None, None, Some(err)),
@@ -544,16 +544,16 @@ mod tests {
     #[test]
     fn attempts_back_off_and_end_failed_or_delivered() {
         let answered = |status| Outcome::Answered { status, body: String::new() };
-        let first = attempt(&due(0), Outcome::Failed("refused".into()), 1_000, 1_200);
+        let first = attempt(&due(1), Outcome::Failed("refused".into()), 1_000, 1_200);
         assert_eq!((first.state, first.attempts, first.next_attempt_ms), ("pending", 1, 2_200));
         assert_eq!((first.started_ms, first.error.as_deref()), (1_000, Some("refused")));
-        let third = attempt(&due(2), answered(500), 0, 10_000);
+        let third = attempt(&due(3), answered(500), 0, 10_000);
         assert_eq!(
             (third.state, third.next_attempt_ms, third.status),
             ("pending", 14_000, Some(500))
         );
-        let last = attempt(&due(MAX_ATTEMPTS - 1), answered(404), 0, 0);
+        let last = attempt(&due(MAX_ATTEMPTS), answered(404), 0, 0);
         assert_eq!(last.state, "failed");
-        assert_eq!(attempt(&due(0), answered(204), 0, 0).state, "delivered");
+        assert_eq!(attempt(&due(1), answered(204), 0, 0).state, "delivered");
     }
 }

@@ -119,9 +119,14 @@ pub struct DueDelivery {
     pub id: i64,
     pub url: String,
     pub body: String,
-    /// Attempts made before this one.
+    /// This attempt's number, 1 for the first. Claiming counts it and notes it in the
+    /// history as [`INTERRUPTED`] until its outcome is recorded, so that an attempt cut short
+    /// by a crash still shows.
     pub attempts: i64,
 }
+
+/// What the history says of an attempt whose outcome was never recorded.
+pub const INTERRUPTED: &str = "no outcome recorded: the sandbox stopped during this attempt";
 
 /// What an attempt of a delivery leaves in its row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -319,7 +324,7 @@ impl Db {
     }
 
     /// Makes claimed deliveries due again at the given times without an attempt (their
-    /// target was busy or resting).
+    /// target was busy or resting): the claim's count and note are undone.
     pub fn postpone_deliveries(&self, until: &[(i64, u64)]) -> anyhow::Result<()> {
         each!(self, db => until.iter().try_for_each(|&(id, at)| db.postpone_delivery(id, at)))
     }

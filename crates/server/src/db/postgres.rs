@@ -33,8 +33,8 @@ use serde::{Serialize, de::DeserializeOwned};
 use tokio_postgres::{NoTls, Row, Statement, types::ToSql};
 
 use super::{
-    Attempt, AttemptRecord, Delivery, DueDelivery, InboxEntry, KEEP_ROWS, REGISTRATION_TABLES,
-    to_i64, to_u64,
+    Attempt, AttemptRecord, Delivery, DueDelivery, INTERRUPTED, InboxEntry, KEEP_ROWS,
+    REGISTRATION_TABLES, to_i64, to_u64,
 };
 use crate::journal;
 
@@ -667,11 +667,19 @@ impl Postgres {
         let (now, limit) = (to_i64(now_ms), to_i64(limit as u64));
         let until = to_i64(now_ms.saturating_add(lease_ms));
         let rows = self.rows(
-            "UPDATE deliveries SET next_attempt_ms = $3 WHERE id IN (
-                 SELECT id FROM deliveries WHERE state = 'pending' AND next_attempt_ms <= $1
-                 ORDER BY next_attempt_ms, id LIMIT $2 FOR UPDATE SKIP LOCKED)
-             RETURNING id, url, body, attempts",
-            &[&now, &limit, &until],
+            "WITH claimed AS (
+                 UPDATE deliveries SET next_attempt_ms = $3, attempts = attempts + 1 WHERE id IN (
+                     SELECT id FROM deliveries WHERE state = 'pending' AND next_attempt_ms <= $1
+                     ORDER BY next_attempt_ms, id LIMIT $2 FOR UPDATE SKIP LOCKED)
+                 RETURNING id, client_id, url, body, attempts
+             ), noted AS (
+                 INSERT INTO delivery_attempts
+                     (delivery_id, client_id, n, started_ms, duration_ms, error)
+                 SELECT id, client_id, attempts, $1, 0, $4 FROM claimed
+                 ON CONFLICT (delivery_id, n) DO NOTHING
+             )
+             SELECT id, url, body, attempts FROM claimed",
+            &[&now, &limit, &until, &INTERRUPTED],
         )?;
         let mut due: Vec<DueDelivery> = rows
             .iter()
@@ -731,7 +739,12 @@ impl Postgres {
     /// Makes a claimed delivery due at `at_ms`, without an attempt.
     pub fn postpone_delivery(&self, id: i64, at_ms: u64) -> anyhow::Result<()> {
         self.execute(
-            "UPDATE deliveries SET next_attempt_ms = $2 WHERE id = $1",
+            "WITH undone AS (
+                 UPDATE deliveries SET next_attempt_ms = $2, attempts = attempts - 1 WHERE id = $1
+                 RETURNING id, attempts + 1 AS n
+             )
+             DELETE FROM delivery_attempts a USING undone u
+             WHERE a.delivery_id = u.id AND a.n = u.n",
             &[&id, &to_i64(at_ms)],
         )
     }

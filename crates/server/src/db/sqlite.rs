@@ -461,10 +461,10 @@ impl Sqlite {
         limit: usize,
         lease_ms: u64,
     ) -> anyhow::Result<Vec<DueDelivery>> {
-        let rows = self
-            .conn()
+        let conn = self.conn();
+        let rows = conn
             .prepare_cached(
-                "UPDATE deliveries SET next_attempt_ms = ?3 WHERE id IN (
+                "UPDATE deliveries SET next_attempt_ms = ?3, attempts = attempts + 1 WHERE id IN (
                      SELECT id FROM deliveries WHERE state = 'pending' AND next_attempt_ms <= ?1
                      ORDER BY next_attempt_ms, id LIMIT ?2)
                  RETURNING id, url, body, attempts",
@@ -485,6 +485,14 @@ impl Sqlite {
                 },
             )?
             .collect::<Result<Vec<_>, _>>()?;
+        let mut note = conn.prepare_cached(
+            "INSERT OR IGNORE INTO delivery_attempts
+                 (delivery_id, client_id, n, started_ms, duration_ms, error)
+             SELECT id, client_id, attempts, ?2, 0, ?3 FROM deliveries WHERE id = ?1",
+        )?;
+        for row in &rows {
+            note.execute(params![row.id, to_i64(now_ms), super::INTERRUPTED])?;
+        }
         Ok(rows)
     }
 
@@ -534,9 +542,16 @@ impl Sqlite {
 
     /// Makes a claimed delivery due at `at_ms`, without an attempt.
     pub fn postpone_delivery(&self, id: i64, at_ms: u64) -> anyhow::Result<()> {
-        self.conn()
-            .prepare_cached("UPDATE deliveries SET next_attempt_ms = ?2 WHERE id = ?1")?
-            .execute(params![id, to_i64(at_ms)])?;
+        let conn = self.conn();
+        conn.prepare_cached(
+            "DELETE FROM delivery_attempts
+             WHERE delivery_id = ?1 AND n = (SELECT attempts FROM deliveries WHERE id = ?1)",
+        )?
+        .execute([id])?;
+        conn.prepare_cached(
+            "UPDATE deliveries SET next_attempt_ms = ?2, attempts = attempts - 1 WHERE id = ?1",
+        )?
+        .execute(params![id, to_i64(at_ms)])?;
         Ok(())
     }
 

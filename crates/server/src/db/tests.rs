@@ -14,7 +14,7 @@ use protocol::{
     vocab::{Lang, Scopes},
 };
 
-use super::{Attempt, Db, InboxEntry, Location, pg_temp};
+use super::{Attempt, Db, INTERRUPTED, InboxEntry, Location, pg_temp};
 
 /// A fresh, empty state of each backend.
 fn backends(test: &str) -> Vec<(&'static str, Db)> {
@@ -320,7 +320,12 @@ fn deliveries_are_claimed_for_a_lease_and_record_their_attempts() {
             "{name}: every attempt is kept, in order"
         );
         assert_eq!(listed[1].history[1].duration_ms, 250, "{name}");
-        assert!(listed[0].history.is_empty(), "{name}");
+        let noted: Vec<_> = listed[0].history.iter().map(|a| (a.n, a.error.clone())).collect();
+        assert_eq!(
+            noted,
+            [(1, Some(INTERRUPTED.to_owned()))],
+            "{name}: a claimed attempt shows until its outcome is recorded"
+        );
         // Pages: one row, then the rows before it.
         let page = call(&mut db, |db| db.deliveries("c", 1, None).unwrap());
         assert_eq!(page.iter().map(|d| d.id).collect::<Vec<_>>(), [second], "{name}");
@@ -331,10 +336,13 @@ fn deliveries_are_claimed_for_a_lease_and_record_their_attempts() {
         assert_eq!(call(&mut db, |db| db.next_delivery_due().unwrap()), Some(25_000), "{name}");
         assert!(call(&mut db, |db| db.claim_deliveries(24_999, 10, 6_000).unwrap()).is_empty());
         let again = call(&mut db, |db| db.claim_deliveries(25_000, 10, 6_000).unwrap());
-        assert_eq!(again.iter().map(|d| (d.id, d.attempts)).collect::<Vec<_>>(), [(second, 0)]);
+        assert_eq!(again.iter().map(|d| (d.id, d.attempts)).collect::<Vec<_>>(), [(second, 1)]);
         // Once the lease ran out, an unrecorded claim is due again.
         let again = call(&mut db, |db| db.claim_deliveries(31_000, 10, 30_000).unwrap());
-        assert_eq!(again.iter().map(|d| d.id).collect::<Vec<_>>(), [second], "{name}");
+        assert_eq!(again.iter().map(|d| (d.id, d.attempts)).collect::<Vec<_>>(), [(second, 2)]);
+        let listed = call(&mut db, |db| db.deliveries("c", 1, None).unwrap());
+        let numbers: Vec<i64> = listed[0].history.iter().map(|a| a.n).collect();
+        assert_eq!(numbers, [1, 2], "{name}: the attempt a crash cut short stays listed");
         let copy = call(&mut db, |db| db.requeue_delivery(first, 40_000).unwrap());
         assert!(copy.is_some_and(|id| id > second), "{name}");
         assert_eq!(call(&mut db, |db| db.requeue_delivery(9_999, 1).unwrap()), None, "{name}");
