@@ -36,11 +36,13 @@ async fn hung_target() -> anyhow::Result<String> {
     Ok(format!("http://{addr}/hung"))
 }
 
-/// A callback target on loopback that answers 200 at once and keeps each request's
-/// `webhook-id` header and body.
+/// A request a target received: its `webhook-id` header, if any, and its body.
+type Received = (Option<String>, String);
+
+/// A callback target on loopback that answers 200 at once and keeps what it received.
 struct Recorder {
     url: String,
-    got: Arc<Mutex<Vec<(Option<String>, String)>>>,
+    got: Arc<Mutex<Vec<Received>>>,
 }
 
 impl Recorder {
@@ -65,13 +67,13 @@ impl Recorder {
         Ok(Recorder { url, got })
     }
 
-    fn received(&self) -> Vec<(Option<String>, String)> {
+    fn received(&self) -> Vec<Received> {
         self.got.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 }
 
 /// One HTTP/1.1 request with a `content-length` body: its `webhook-id` and body.
-async fn read_request(socket: &mut tokio::net::TcpStream) -> Option<(Option<String>, String)> {
+async fn read_request(socket: &mut tokio::net::TcpStream) -> Option<Received> {
     let mut bytes = Vec::new();
     let mut chunk = [0u8; 4096];
     loop {
