@@ -7,6 +7,8 @@
 //! - `cargo xtask test`: install what the tests need, build `dist/`, run `cargo test`.
 //! - `cargo xtask bench [--seconds N] [--connections N] [--only T]`: signed API requests per second against
 //!   the sandbox, side by side with Stoplight Prism and a bare axum handler.
+//! - `cargo xtask bench callbacks [--server PATH]... [--soak-minutes N] [--only T]`: callbacks under
+//!   load (saturating, a hung e-service, a soak at 500 requests/s, kill -9), server binaries side by side.
 //! - `cargo xtask sign ...`: a signed curl command for the demo clients (the quick start's helper).
 //! - `cargo xtask bench-sdk [SECONDS]`: the JavaScript SDK under Node against Node's own crypto
 //!   (sign, encrypt, decrypt at 1 KB and 4 MiB, CEK unwrapping), in operations per second.
@@ -35,6 +37,8 @@ commands:
   sdk           build only the JavaScript SDK package into dist/sdk/ (npm tarball and its folder)
   test          install Chromium/ChromeDriver and the wasm target if missing, build dist/, run every test
   bench [flags] signed getToken load: sandbox vs Stoplight Prism vs bare axum (--seconds 10 --connections 256)
+  bench callbacks [flags]  callbacks under load, a hung e-service, a soak, kill -9 (--server PATH
+                --soak-minutes 10 --only saturate,fairness,soak,kill); --server again for side by side
   sign [args]   print a signed curl command for a demo client; --open decrypts an answer (see sign --help)
   bench-sdk [s] the JavaScript SDK under Node vs Node's own crypto: sign, encrypt, decrypt, unwrap per second
   search-bench  measure the knowledge-base search in node: transfer size, index open time, query latency
@@ -49,12 +53,17 @@ fn main() -> anyhow::Result<()> {
         return sign::main(&rest);
     }
     let root = workspace_root();
+    // The caller's folder, for relative paths given to the benchmark (--server).
+    let cwd = env::current_dir()?;
     env::set_current_dir(&root)?;
     match cmd.as_str() {
         "dist" => dist::build(&root).map(drop),
         "sdk" => sdk_only(&root),
         "run" => run(&root, &rest),
         "test" => test(&root, &rest),
+        "bench" if rest.first().is_some_and(|it| it == "callbacks") => {
+            callbacks_bench(&cwd, &rest[1..])
+        }
         "bench" => api_bench(&root, &rest),
         "bench-sdk" => sdk_bench(&root, &rest),
         "search-bench" => search::bench(&root),
@@ -124,6 +133,21 @@ fn api_bench(root: &std::path::Path, bench_args: &[String]) -> anyhow::Result<()
     tools::ensure_postgres()?;
     let mut args = vec!["run", "--release", "--package", "server", "--features", "testing"];
     args.extend(["--example", "bench", "--"]);
+    args.extend(bench_args.iter().map(String::as_str));
+    tools::cargo(&args)
+}
+
+/// The callbacks benchmark (`crates/server/examples/callbacks_bench.rs`), in release mode. It
+/// builds this checkout's server itself unless a server is given with `--server`.
+fn callbacks_bench(cwd: &std::path::Path, bench_args: &[String]) -> anyhow::Result<()> {
+    let mut bench_args = bench_args.to_vec();
+    for at in 1..bench_args.len() {
+        if bench_args[at - 1] == "--server" {
+            bench_args[at] = cwd.join(&bench_args[at]).display().to_string();
+        }
+    }
+    let mut args = vec!["run", "--release", "--package", "server"];
+    args.extend(["--example", "callbacks_bench", "--"]);
     args.extend(bench_args.iter().map(String::as_str));
     tools::cargo(&args)
 }
