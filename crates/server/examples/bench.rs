@@ -1,7 +1,7 @@
 //! Benchmark: signed getToken requests per second against the sandbox, Prism and bare axum.
 //!
 //! Run with `cargo run --release -p server --example bench -- [--seconds 10] [--connections 256]
-//! [--rate 5000] [--only sandbox,postgres,hello,prism]` (PostgreSQL needs the server's
+//! [--rate 5000] [--only sandbox,postgres,hello,prism] [--pg-socket]` (PostgreSQL needs the server's
 //! `testing` feature, which `cargo xtask bench` turns on, and Debian's `postgresql`).
 //! It builds and starts the server binary next to this example's own (`target/release/server`,
 //! or under `CARGO_TARGET_DIR`) on a fresh data folder (timing the cold start to the first
@@ -13,7 +13,8 @@
 //! can provide it, Stoplight Prism mocking the whole API from `protocol::openapi::document`,
 //! sent the same signed requests (headers and body), which it validates against the document.
 //! The sandbox on PostgreSQL gets the same requests, from one instance and from two instances
-//! sharing the database (the connections split between them).
+//! sharing the database (the load's connections and the database connections split between
+//! them), over TCP or, with `--pg-socket`, the database's Unix socket.
 //! The load generator is built in, because each request needs its own nonce and HMAC.
 //! It prints throughput, p50/p99 latency and peak memory (VmHWM, children included) of each.
 //!
@@ -76,11 +77,12 @@ fn main() -> anyhow::Result<()> {
     let connections: usize = flag(&args, "--connections").map_or(Ok(256), |s| s.parse())?;
     let only = flag(&args, "--only").map(str::to_owned);
     let rate: f64 = flag(&args, "--rate").map_or(Ok(5000.0), |s| s.parse())?;
+    let pg_socket = args.iter().any(|it| it == "--pg-socket");
     let root = workspace_root();
     let bin_dir = bin_dir()?;
     build(&root, &bin_dir)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    let plan = Plan { duration: Duration::from_secs(seconds), connections, rate, only };
+    let plan = Plan { duration: Duration::from_secs(seconds), connections, rate, only, pg_socket };
     runtime.block_on(run(&root, &bin_dir, &plan))
 }
 
@@ -92,7 +94,13 @@ struct Plan {
     /// Requests per second in all, for the fixed-rate runs.
     rate: f64,
     only: Option<String>,
+    /// Whether the servers reach PostgreSQL through its Unix socket instead of TCP.
+    pg_socket: bool,
 }
+
+/// The connections to PostgreSQL in all, split between the instances of a run: about the
+/// database's cores (this machine's two), as `--database-connections` advises.
+const PG_CONNECTIONS: usize = 4;
 
 /// How a run sends its requests.
 #[derive(Debug, Clone, Copy)]
@@ -229,24 +237,21 @@ async fn postgres(
     plan: &Plan,
 ) -> anyhow::Result<Vec<Outcome>> {
     let pg = server::db::pg_temp::TempPostgres::start()?;
-    let url = pg.create_database("bench")?;
-    let url = match std::env::var("BENCH_PG_SOCKET").is_ok() {
-        true => pg.socket_url("bench"),
-        false => url,
-    };
+    let tcp = pg.create_database("bench")?;
+    let url = if plan.pg_socket { pg.socket_url("bench") } else { tcp };
     let mut outcomes = Vec::new();
-    let mut instances = Vec::new();
-    let mut bases = Vec::new();
     let mut clients = Vec::new();
     for (n, name) in [(1, "sandbox on PostgreSQL x1"), (2, "sandbox on PostgreSQL x2")] {
-        while instances.len() < n {
+        // The same connections to the database in all, split between the instances.
+        let connections = PG_CONNECTIONS / n;
+        let mut instances = Vec::new();
+        let mut bases = Vec::new();
+        for i in 0..n {
             let port = free_port()?;
-            let data = std::env::temp_dir().join(format!(
-                "iams-bench-pg{}-{}",
-                instances.len(),
-                std::process::id()
-            ));
-            let child = start_server(server, root, port, &data, Some(&url))?;
+            let data =
+                std::env::temp_dir().join(format!("iams-bench-pg{n}-{i}-{}", std::process::id()));
+            let database = Some((url.as_str(), connections));
+            let child = start_server(server, root, port, &data, database)?;
             let base = format!("http://127.0.0.1:{port}");
             wait_answer(client, &format!("{base}/healthz"), Duration::from_secs(60), true).await?;
             if clients.is_empty() {
@@ -258,7 +263,7 @@ async fn postgres(
         let pids = instances.iter().map(|(child, _)| child.id()).collect();
         let run = Run {
             name,
-            bases: bases.clone(),
+            bases,
             clients: clients.clone(),
             expect: Some(&b"D40004"[..]),
             duration: plan.duration,
@@ -266,21 +271,22 @@ async fn postgres(
             pids,
         };
         outcomes.push(load(run).await?);
-    }
-    for (mut child, data) in instances {
-        stop(&mut child);
-        let _ = std::fs::remove_dir_all(data);
+        for (mut child, data) in instances {
+            stop(&mut child);
+            let _ = std::fs::remove_dir_all(data);
+        }
     }
     Ok(outcomes)
 }
 
-/// Starts the release server on `port` with the state in `data` or, given a URL, PostgreSQL.
+/// Starts the release server on `port` with the state in `data` or, given a URL and a
+/// number of connections, PostgreSQL.
 fn start_server(
     server: &Path,
     root: &Path,
     port: u16,
     data: &Path,
-    database_url: Option<&str>,
+    database: Option<(&str, usize)>,
 ) -> anyhow::Result<Child> {
     let mut cmd = Command::new(server);
     cmd.args(["--addr", &format!("127.0.0.1:{port}"), "--dist"])
@@ -290,11 +296,8 @@ fn start_server(
         .args(["--admin-token", ADMIN_TOKEN, "--rate-limit", "0", "--log", "warn"])
         .args(["--demo-kek-bits", "2048"])
         .stdout(Stdio::null());
-    if let Some(url) = database_url {
-        cmd.args(["--database-url", url]);
-    }
-    if let Ok(n) = std::env::var("BENCH_SERVER_WORKERS") {
-        cmd.env("TOKIO_WORKER_THREADS", n);
+    if let Some((url, connections)) = database {
+        cmd.args(["--database-url", url, "--database-connections", &connections.to_string()]);
     }
     cmd.spawn().with_context(|| format!("cannot start {}", server.display()))
 }

@@ -30,6 +30,11 @@ pub struct Args {
     /// `postgres://sandbox@db.internal/sandbox`; several servers may share it.
     #[arg(long, env = "IAMS_DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
+    /// Connections to PostgreSQL (engine calls that run at once): about the database's cores
+    /// shared among the servers that use it.
+    #[arg(long, env = "IAMS_DATABASE_CONNECTIONS", default_value_t = crate::db::DEFAULT_CONNECTIONS,
+          value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub database_connections: u16,
     /// Token that guards the admin API; generated and printed at first run when absent.
     #[arg(long, env = "IAMS_ADMIN_TOKEN", hide_env_values = true)]
     pub admin_token: Option<String>,
@@ -104,6 +109,7 @@ impl Args {
             log: "info".into(),
             data,
             database_url: None,
+            database_connections: crate::db::DEFAULT_CONNECTIONS,
             admin_token: None,
             public_url: None,
             body_limit: 10 * 1024 * 1024,
@@ -138,7 +144,7 @@ impl Args {
         let database = match self.database_url {
             None => Location::Sqlite(self.data.clone()),
             Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
-                Location::Postgres(url)
+                Location::Postgres { url, connections: usize::from(self.database_connections) }
             }
             Some(_) => bail!(
                 "--database-url/IAMS_DATABASE_URL must be a postgres:// URL (leave it out for SQLite in --data)"

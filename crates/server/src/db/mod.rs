@@ -57,9 +57,13 @@ pub const KEEP_ROWS: usize = 1000;
 pub enum Location {
     /// SQLite in this data folder (`sandbox.sqlite3`), owned by one server.
     Sqlite(PathBuf),
-    /// A PostgreSQL database (`postgres://…`), shared by any number of servers.
-    Postgres(String),
+    /// A PostgreSQL database (`postgres://…`), shared by any number of servers, and how many
+    /// connections this server opens to it (calls that run at once).
+    Postgres { url: String, connections: usize },
 }
+
+/// Connections a server opens to PostgreSQL unless told otherwise.
+pub const DEFAULT_CONNECTIONS: u16 = 4;
 
 /// One connection to the state.
 #[derive(Debug)]
@@ -173,7 +177,9 @@ impl Db {
     pub fn open(location: &Location) -> anyhow::Result<Db> {
         match location {
             Location::Sqlite(data) => Ok(Db::Sqlite(sqlite::Sqlite::open(data)?)),
-            Location::Postgres(url) => Ok(Db::Postgres(postgres::Postgres::open(url)?)),
+            Location::Postgres { url, connections } => {
+                Ok(Db::Postgres(postgres::Postgres::open(url, *connections)?))
+            }
         }
     }
 
@@ -181,7 +187,7 @@ impl Db {
     pub fn connections(&self) -> usize {
         match self {
             Db::Sqlite(_) => 1,
-            Db::Postgres(_) => 4,
+            Db::Postgres(db) => db.connections(),
         }
     }
 

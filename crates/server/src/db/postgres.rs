@@ -200,6 +200,8 @@ const SIGNER_AND_VERDICT: &str =
 /// One connection to the shared state.
 pub struct Postgres {
     url: String,
+    /// How many connections the server opens (see [`Postgres::connections`]).
+    connections: usize,
     /// Always `Some` but while dropping (see the `Drop` impl).
     link: RefCell<Option<Link>>,
     statements: RefCell<HashMap<&'static str, Statement>>,
@@ -290,21 +292,28 @@ impl Postgres {
         })
     }
 
-    /// Connects to `url` and applies the migrations it has not seen.
-    pub fn open(url: &str) -> anyhow::Result<Postgres> {
-        let db = Postgres::connect(url)?;
+    /// Connects to `url` and applies the migrations it has not seen; the server will open
+    /// `connections` in all.
+    pub fn open(url: &str, connections: usize) -> anyhow::Result<Postgres> {
+        let db = Postgres::connect(url, connections)?;
         db.migrate()?;
         Ok(db)
     }
 
     /// Another connection to the same database.
     pub fn another(&self) -> anyhow::Result<Postgres> {
-        Postgres::connect(&self.url)
+        Postgres::connect(&self.url, self.connections)
     }
 
-    fn connect(url: &str) -> anyhow::Result<Postgres> {
+    /// How many connections the server opens.
+    pub fn connections(&self) -> usize {
+        self.connections
+    }
+
+    fn connect(url: &str, connections: usize) -> anyhow::Result<Postgres> {
         Ok(Postgres {
             url: url.to_owned(),
+            connections: connections.max(1),
             link: RefCell::new(Some(Link::connect(url)?)),
             statements: RefCell::new(HashMap::new()),
             open: Cell::new(false),

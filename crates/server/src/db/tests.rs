@@ -27,7 +27,7 @@ fn backends(test: &str) -> Vec<(&'static str, Db)> {
     let sqlite = Db::open(&Location::Sqlite(data)).unwrap();
     let server = pg_temp::shared().expect("PostgreSQL (cargo xtask test installs it)");
     let url = server.create_database(&name).unwrap();
-    let postgres = Db::open(&Location::Postgres(url)).unwrap();
+    let postgres = Db::open(&Location::Postgres { url, connections: 1 }).unwrap();
     vec![("sqlite", sqlite), ("postgres", postgres)]
 }
 
@@ -415,7 +415,7 @@ fn opening_again_keeps_the_state_and_migrates_nothing_twice() {
     std::fs::create_dir_all(&data).unwrap();
     let server = pg_temp::shared().unwrap();
     let url = server.create_database(&format!("reopen_{}", std::process::id())).unwrap();
-    for location in [Location::Sqlite(data.clone()), Location::Postgres(url)] {
+    for location in [Location::Sqlite(data.clone()), Location::Postgres { url, connections: 1 }] {
         let mut db = Db::open(&location).unwrap();
         call(&mut db, |db| db.put_client(client("c")).unwrap());
         drop(db);
@@ -430,7 +430,7 @@ fn opening_again_keeps_the_state_and_migrates_nothing_twice() {
 fn two_connections_share_replay_memory_and_never_claim_the_same_row() {
     let server = pg_temp::shared().unwrap();
     let url = server.create_database(&format!("shared_{}", std::process::id())).unwrap();
-    let mut a = Db::open(&Location::Postgres(url.clone())).unwrap();
+    let mut a = Db::open(&Location::Postgres { url: url.clone(), connections: 1 }).unwrap();
     let mut b = a.another().unwrap();
     assert_eq!(admit(&mut a, "c", "n1", 1_000), Ok(()));
     assert_eq!(admit(&mut b, "c", "n1", 2_000), Err(protocol::Error::NonceReused));
