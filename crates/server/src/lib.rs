@@ -42,6 +42,7 @@ use axum::{
 use tokio::net::TcpListener;
 use tower_http::{
     compression::CompressionLayer,
+    set_header::SetResponseHeaderLayer,
     trace::{DefaultOnFailure, TraceLayer},
 };
 use tracing::Level;
@@ -49,6 +50,20 @@ use tracing::Level;
 pub use config::{Args, Config, DemoClients};
 pub use demo::Banner;
 pub use state::{AppState, Phase};
+
+/// Headers every response carries unless its handler set them: no MIME sniffing, no
+/// referrer (redirects carry codes and `state`), and no page in a frame, `<base>` or plugin.
+/// Script sources are left to each page: the portal is WASM and the sandbox pages are
+/// server-rendered.
+const SECURITY_HEADERS: [(axum::http::HeaderName, &str); 4] = [
+    (axum::http::header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    (axum::http::header::REFERRER_POLICY, "no-referrer"),
+    (axum::http::header::X_FRAME_OPTIONS, "DENY"),
+    (
+        axum::http::header::CONTENT_SECURITY_POLICY,
+        "frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+    ),
+];
 
 /// Builds the whole application around `state`: one router per feature, then the portal.
 pub fn router(state: AppState) -> Router {
@@ -65,8 +80,12 @@ pub fn router(state: AppState) -> Router {
         Some(dist) => app.fallback_service(assets::service(dist)),
         None => app.fallback(assets::not_built),
     };
-    app.layer(DefaultBodyLimit::max(config.body_limit))
-        .layer(CompressionLayer::new())
+    let mut app = app.layer(DefaultBodyLimit::max(config.body_limit));
+    for (name, value) in SECURITY_HEADERS {
+        let value = axum::http::HeaderValue::from_static(value);
+        app = app.layer(SetResponseHeaderLayer::if_not_present(name, value));
+    }
+    app.layer(CompressionLayer::new())
         // Failures are logged where they happen; 503s while starting are not errors.
         .layer(TraceLayer::new_for_http().on_failure(DefaultOnFailure::new().level(Level::DEBUG)))
         .with_state(state)

@@ -147,6 +147,26 @@ async fn healthz_answers_ok_once_ready() {
 }
 
 #[tokio::test]
+async fn every_answer_carries_the_security_headers() {
+    let app = ready_app().await;
+    for (method, path) in [
+        (Method::GET, "/healthz"),
+        (Method::GET, "/sandbox/app"),
+        (Method::GET, "/api/v1/auth/getQR?clientID=nobody"),
+        (Method::POST, "/api/v1/security/getKey"),
+        (Method::GET, "/no/such/page"),
+    ] {
+        let res = app.send(request(method.clone(), path, &[], Vec::new())).await;
+        let header = |name: &str| res.headers.get(name).and_then(|v| v.to_str().ok());
+        assert_eq!(header("x-content-type-options"), Some("nosniff"), "{method} {path}");
+        assert_eq!(header("referrer-policy"), Some("no-referrer"), "{method} {path}");
+        assert_eq!(header("x-frame-options"), Some("DENY"), "{method} {path}");
+        let csp = header("content-security-policy").unwrap_or_default();
+        assert!(csp.contains("frame-ancestors 'none'"), "{method} {path}: {csp}");
+    }
+}
+
+#[tokio::test]
 async fn a_platform_that_has_not_started_answers_503_with_retry_after() {
     let dir =
         std::env::temp_dir().join(format!("iams-server-test-{}-unstarted", std::process::id()));
