@@ -3,6 +3,8 @@
 // profile and opens the callback, in plain and in encrypted mode. In encrypted mode it also
 // sees the client renew a CEK revoked behind its back (D30002, then getKey and a retry). The
 // SDK comes in as an argument, so one script serves the ESM, CommonJS and bundled projects.
+// It also runs e-ME, hash signing with its acknowledgement, and an anonymous e-ME flow
+// (initiateRequest, getQR with the ticket, getToken, getResult).
 //
 // run(sdk, { base, adminToken }) prints one line per check and resolves to the number of
 // failures.
@@ -11,7 +13,7 @@ import * as http from "node:http";
 import * as crypto from "node:crypto";
 
 const PERSONA = "chan-tai-man";
-const SCOPES = "eidapi_auth eidapi_profiles eidapi_fr";
+const SCOPES = "eidapi_auth eidapi_profiles eidapi_formFilling eidapi_sign eidapi_fr";
 
 class Failed extends Error {}
 
@@ -110,6 +112,49 @@ async function journey(sdk, { base, adminToken }, mode, report) {
       expect(callback.code === "D00000", `callback code ${callback.code}`);
       expect(callback.content.businessID === businessID, `callback for ${callback.content.businessID}`);
       expect(callback.content.idNo.Identification === "K512783", `idNo ${JSON.stringify(callback.content.idNo)}`);
+    });
+
+    const loggedIn = (prefix, fields) => ({
+      businessID: `${prefix}-${crypto.randomBytes(4).toString("hex")}`,
+      accessToken: token.accessToken,
+      openID: token.openID,
+      source: "PC_Browser",
+      redirectURI: callbacks.url,
+      ...fields,
+    });
+
+    await report("e-ME and its callback", async () => {
+      const business = loggedIn("js-eme", { eMEFields: ["mobileNumber"], formName: "Move house" });
+      await client.initiateRequest("eme", business);
+      const callback = client.openCallback(await callbacks.next());
+      expect(callback.code === "D00000" && callback.content.businessID === business.businessID, `e-ME callback ${JSON.stringify(callback)}`);
+      expect(typeof callback.content.mobileNumber.SubscriberNumber === "string", `mobileNumber ${JSON.stringify(callback.content)}`);
+    });
+
+    await report("hash signing, verified, and acknowledged", async () => {
+      const digest = crypto.createHash("sha256").update("Application form, signed by the JavaScript e-service").digest();
+      const hkicHash = crypto.createHash("sha256").update("K512783").digest("base64");
+      const business = loggedIn("js-sign", { hashCode: digest.toString("base64"), HKICHash: hkicHash, serviceName: "JS test service", documentName: "Application form" });
+      await client.initiateRequest("signing", business);
+      const callback = client.openCallback(await callbacks.next());
+      expect(callback.code === "D00000", `signing callback ${callback.code}`);
+      const cert = new crypto.X509Certificate(Buffer.from(callback.content.cert, "base64"));
+      const ok = crypto.createVerify("sha256").update(digest).verify(cert.publicKey, Buffer.from(callback.content.signature, "base64"));
+      expect(ok, "the signature does not verify against the returned certificate");
+      await client.ackResult({ businessID: business.businessID, signingResult: "SR001" });
+    });
+
+    await report("anonymous e-ME: initiateRequest, getQR with the ticket, getToken, getResult", async () => {
+      const businessID = "js-anon-" + crypto.randomBytes(4).toString("hex");
+      const initiated = await client.initiateRequest("anonymousEme", { businessID, eMEFields: ["emailAddress"] });
+      expect(typeof initiated.ticketID === "string", `anonymous initiateRequest answered ${JSON.stringify(initiated)}`);
+      const url = client.getQrUrl({ redirectUri: callbacks.url, scope: SCOPES, ticketId: initiated.ticketID });
+      const res = await fetch(url, { redirect: "manual", headers: { "X-Sandbox-Auto": "approve", "X-Sandbox-Persona": PERSONA } });
+      const back = client.parseRedirect(res.headers.get("location"));
+      expect(res.status === 303 && back.code && back.businessID === businessID, `anonymous redirect ${res.status} ${res.headers.get("location")}`);
+      const anonymous = await client.getToken(back.code);
+      const result = await client.getResult("anonymousEme", { businessID, accessToken: anonymous.accessToken, openID: anonymous.openID });
+      expect(result.businessID === businessID && typeof result.emailAddress === "string", `getResult answered ${JSON.stringify(result)}`);
     });
 
     if (mode === "encrypted") {
