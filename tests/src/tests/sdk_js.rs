@@ -1,8 +1,9 @@
 //! The JavaScript SDK as its users get it: `dist/sdk/iamsmart-edge-<version>.tgz` installed
 //! with npm into a fresh ES-module project and a fresh CommonJS project, bundled by esbuild
 //! for Node and for browsers, and compiled against by TypeScript with `--strict`. Each
-//! running variant completes login, profile and callback in plain and encrypted mode against
-//! a real sandbox through the SDK's client, and (under Node) shows that every bad input gives
+//! running variant completes login, profile, e-ME, signing and an anonymous flow, with their
+//! callbacks, in plain and encrypted mode against a real sandbox through the SDK's client,
+//! and (under Node) shows that every bad input gives
 //! a typed error; in Chromium, the browser entry runs as served. The scripts are in
 //! `tests/sdk/`; TypeScript and esbuild come from its lockfile (`cargo xtask test` runs
 //! `npm ci` there).
