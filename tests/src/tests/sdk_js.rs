@@ -3,10 +3,9 @@
 //! for Node and for browsers, and compiled against by TypeScript with `--strict`. Each
 //! running variant completes login, profile, e-ME, signing and an anonymous flow, with their
 //! callbacks, in plain and encrypted mode against a real sandbox through the SDK's client,
-//! and (under Node) shows that every bad input gives
-//! a typed error; in Chromium, the browser entry runs as served. The scripts are in
-//! `tests/sdk/`; TypeScript and esbuild come from its lockfile (`cargo xtask test` runs
-//! `npm ci` there).
+//! and (under Node) shows that every bad input gives a typed error; in Chromium, the browser
+//! entry runs as served. The scripts are in `tests/sdk/`; TypeScript and esbuild come from its
+//! lockfile (`cargo xtask test` runs `npm ci` there).
 
 use std::{
     path::{Path, PathBuf},
