@@ -10,10 +10,11 @@
 //! approve`, then getToken) and sends signed profile `initiateRequest`s with `X-Sandbox-Auto:
 //! approve`, so that each accepted request produces one callback at once.
 //!
-//! The callbacks land in this program: a tiny hyper server on 127.0.0.1 answering 200 at once,
-//! and a listener that accepts connections and never answers (the hung e-service). A callback is
-//! matched to its request by `businessID`, unique per request; a duplicate is a second arrival
-//! of the same `businessID`, also counted by body and by the `webhook-id` header when the
+//! The callbacks land in this program: a tiny hyper server on 127.0.0.1 answering 200 at once
+//! (on a port of its own for each e-service, as each has a host of its own), and a listener
+//! that accepts connections and never answers (the hung e-service). A callback is matched to
+//! its request by `businessID`, unique per request; a duplicate is a second arrival of the same
+//! `businessID`, also counted by body and by the `webhook-id` header when the
 //! server sends one.
 //!
 //! 1. **saturate**: 32 clients, each sending its next request as soon as the answer arrives, for
@@ -127,7 +128,7 @@ fn main() -> anyhow::Result<()> {
 }
 
 async fn run(plan: &Plan) -> anyhow::Result<()> {
-    let receiver = Receiver::start().await?;
+    let receiver = Receiver::start(plan.clients.max(2)).await?;
     let hung = Hung::start().await?;
     let labels: Vec<&str> = plan.servers.iter().map(|(label, _)| label.as_str()).collect();
     println!(
@@ -558,7 +559,8 @@ fn print_saturate(labels: &[&str], results: &[Saturated]) {
 }
 
 fn print_fairness(labels: &[&str], results: &[Fairness]) {
-    let secs = |l: &Option<u64>| l.map_or("never".into(), |us| format!("{:.2}", us as f64 / 1e6));
+    // Milliseconds: a fair worker answers within a few.
+    let millis = |l: &Option<u64>| l.map_or("never".into(), |us| format!("{:.0}", us as f64 / 1e3));
     let mut rows: Vec<Measure<String, Fairness>> = vec![(
         "hung e-service's callbacks queued".into(),
         Box::new(|r: &Fairness| r.queued.to_string()),
@@ -575,7 +577,7 @@ fn print_fairness(labels: &[&str], results: &[Fairness]) {
             }),
         ));
         rows.push((
-            format!("{when}: p50 / slowest (s)"),
+            format!("{when}: p50 / slowest (ms)"),
             Box::new(move |r| {
                 let all = wave(r);
                 let slowest = if all.iter().any(Option::is_none) {
@@ -583,12 +585,12 @@ fn print_fairness(labels: &[&str], results: &[Fairness]) {
                 } else {
                     all.iter().flatten().max().copied()
                 };
-                format!("{} / {}", secs(&median(&all)), secs(&slowest))
+                format!("{} / {}", millis(&median(&all)), millis(&slowest))
             }),
         ));
         rows.push((
-            format!("{when}: each, in order (s)"),
-            Box::new(move |r| wave(r).iter().map(secs).collect::<Vec<_>>().join(" ")),
+            format!("{when}: each, in order (ms)"),
+            Box::new(move |r| wave(r).iter().map(millis).collect::<Vec<_>>().join(" ")),
         ));
     }
     rows.push((
@@ -1105,53 +1107,56 @@ struct Arrival {
     body: u64,
 }
 
-/// The fast receiver: answers every POST 200 at once and notes what came.
+/// The fast receiver: answers every POST 200 at once and notes what came. Each e-service has
+/// a port of its own, as each has a host of its own in life (a server may limit the attempts
+/// in flight per target).
 #[derive(Debug)]
 struct Receiver {
-    port: u16,
+    ports: Vec<u16>,
     log: Arc<Mutex<Vec<Arrival>>>,
 }
 
 impl Receiver {
-    async fn start() -> anyhow::Result<Receiver> {
-        use hyper::{server::conn::http1, service::service_fn};
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let port = listener.local_addr()?.port();
+    /// Listens on `n` ports of 127.0.0.1.
+    async fn start(n: usize) -> anyhow::Result<Receiver> {
         let log: Arc<Mutex<Vec<Arrival>>> = Arc::default();
-        let shared = log.clone();
-        tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                let _ = stream.set_nodelay(true);
-                let log = shared.clone();
-                let service = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
-                    let log = log.clone();
-                    async move {
-                        let webhook_id = req
-                            .headers()
-                            .get("webhook-id")
-                            .and_then(|v| v.to_str().ok())
-                            .map(str::to_owned);
-                        let body = req
-                            .into_body()
-                            .collect()
-                            .await
-                            .map(|b| b.to_bytes())
-                            .unwrap_or_default();
-                        note(&log, &body, webhook_id);
-                        hyper::Response::builder()
-                            .status(200)
-                            .body(Full::new(Bytes::from_static(b"ok")))
-                    }
-                });
-                tokio::spawn(http1::Builder::new().serve_connection(TokioIo::new(stream), service));
-            }
-        });
-        Ok(Receiver { port, log })
+        let mut ports = Vec::with_capacity(n);
+        for _ in 0..n.max(1) {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+            ports.push(listener.local_addr()?.port());
+            tokio::spawn(Receiver::serve(listener, log.clone()));
+        }
+        Ok(Receiver { ports, log })
+    }
+
+    async fn serve(listener: tokio::net::TcpListener, shared: Arc<Mutex<Vec<Arrival>>>) {
+        use hyper::{server::conn::http1, service::service_fn};
+        while let Ok((stream, _)) = listener.accept().await {
+            let _ = stream.set_nodelay(true);
+            let log = shared.clone();
+            let service = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                let log = log.clone();
+                async move {
+                    let webhook_id = req
+                        .headers()
+                        .get("webhook-id")
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_owned);
+                    let body =
+                        req.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+                    note(&log, &body, webhook_id);
+                    hyper::Response::builder()
+                        .status(200)
+                        .body(Full::new(Bytes::from_static(b"ok")))
+                }
+            });
+            tokio::spawn(http1::Builder::new().serve_connection(TokioIo::new(stream), service));
+        }
     }
 
     /// The callback URL of client `idx`.
     fn uri(&self, idx: usize) -> String {
-        format!("http://127.0.0.1:{}/cb/{idx}", self.port)
+        format!("http://127.0.0.1:{}/cb/{idx}", self.ports[idx % self.ports.len()])
     }
 
     fn clear(&self) {
