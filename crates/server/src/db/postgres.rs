@@ -563,8 +563,8 @@ impl Postgres {
         found
     }
 
-    /// Forgets expired codes and tokens, rows beyond [`KEEP_ROWS`] per client, and nonces
-    /// that aged out of the replay window.
+    /// Forgets expired codes and tokens, rows beyond [`KEEP_ROWS`] per client (of
+    /// deliveries, finished ones only), and nonces that aged out of the replay window.
     pub fn purge(&self, before_ms: u64, replay: &ReplayConfig) -> anyhow::Result<()> {
         let before = to_i64(before_ms);
         self.execute("DELETE FROM auth_codes WHERE expires_ms < $1", &[&before])?;
@@ -577,7 +577,8 @@ impl Postgres {
         )?;
         self.execute(
             "DELETE FROM deliveries WHERE id IN (SELECT id FROM (SELECT id, row_number()
-             OVER (PARTITION BY client_id ORDER BY id DESC) AS n FROM deliveries) t WHERE n > $1)",
+             OVER (PARTITION BY client_id ORDER BY id DESC) AS n FROM deliveries
+             WHERE state <> 'pending') t WHERE n > $1)",
             &[&keep],
         )?;
         self.execute(

@@ -41,6 +41,9 @@ pub const FILE_NAME: &str = "sandbox.sqlite3";
 /// The file a running server holds locked inside the data folder.
 pub const LOCK_NAME: &str = "sandbox.lock";
 
+/// The deliveries a purge may forget: those no longer pending.
+const FINISHED_DELIVERIES: &str = "(SELECT id, client_id FROM deliveries WHERE state <> 'pending')";
+
 /// Migrations, in order; the database's `user_version` counts those applied.
 const MIGRATIONS: &[&str] = &[
     r#"
@@ -354,17 +357,18 @@ impl Sqlite {
     }
 
     /// Forgets codes and tokens that expired before `before_ms`, and inbox entries and
-    /// deliveries beyond the newest [`super::KEEP_ROWS`] of each client.
+    /// finished deliveries beyond the newest [`super::KEEP_ROWS`] of each client.
     pub fn purge(&self, before_ms: u64) -> anyhow::Result<()> {
         let before = to_i64(before_ms);
         let conn = self.conn();
         conn.execute("DELETE FROM auth_codes WHERE expires_ms < ?1", [before])?;
         conn.execute("DELETE FROM access_tokens WHERE expires_ms < ?1", [before])?;
-        for table in ["inbox", "deliveries"] {
+        // Deliveries still to be sent are never purged: only finished ones count.
+        for (table, rows) in [("inbox", "inbox"), ("deliveries", FINISHED_DELIVERIES)] {
             conn.execute(
                 &format!(
                     "DELETE FROM {table} WHERE id IN (SELECT id FROM (SELECT id, row_number()
-                     OVER (PARTITION BY client_id ORDER BY id DESC) AS n FROM {table}) WHERE n > ?1)"
+                     OVER (PARTITION BY client_id ORDER BY id DESC) AS n FROM {rows}) WHERE n > ?1)"
                 ),
                 [to_i64(super::KEEP_ROWS as u64)],
             )?;

@@ -350,6 +350,42 @@ fn deliveries_are_claimed_for_a_lease_and_record_their_attempts() {
 }
 
 #[test]
+fn a_purge_keeps_every_delivery_still_to_be_sent() {
+    for (name, mut db) in backends("purge_pending") {
+        let total = super::KEEP_ROWS + 5;
+        let ids: Vec<i64> = call(&mut db, |db| {
+            (0..total)
+                .map(|n| db.queue_delivery(Some("c"), "http://a", &n.to_string(), 1).unwrap())
+                .collect()
+        });
+        call(&mut db, |db| db.purge(0, &ReplayConfig::default()).unwrap());
+        let kept = call(&mut db, |db| db.deliveries("c", 1000, None).unwrap()).len()
+            + call(&mut db, |db| db.deliveries("c", 1000, Some(ids[5])).unwrap()).len();
+        assert_eq!(kept, total, "{name}: pending deliveries are never purged");
+        // Finished ones beyond the newest KEEP_ROWS are.
+        let delivered: Vec<Attempt> = ids
+            .iter()
+            .map(|&id| Attempt {
+                id,
+                state: "delivered",
+                attempts: 1,
+                next_attempt_ms: 0,
+                started_ms: 1,
+                now_ms: 2,
+                status: Some(200),
+                body: None,
+                error: None,
+            })
+            .collect();
+        call(&mut db, |db| db.record_attempts(&delivered).unwrap());
+        call(&mut db, |db| db.purge(0, &ReplayConfig::default()).unwrap());
+        let oldest = call(&mut db, |db| db.deliveries("c", 1, Some(ids[5])).unwrap());
+        assert!(oldest.is_empty(), "{name}: the oldest finished deliveries are gone");
+        assert_eq!(call(&mut db, |db| db.deliveries("c", 1, None).unwrap())[0].id, ids[total - 1]);
+    }
+}
+
+#[test]
 fn inbox_entries_are_kept_and_listed_newest_first() {
     for (name, mut db) in backends("inbox") {
         for n in 0..3 {
