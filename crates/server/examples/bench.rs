@@ -29,9 +29,10 @@
 // The report is the program's output.
 #![allow(clippy::print_stdout)]
 
+mod common;
+
 use std::{
-    net::{SocketAddr, TcpListener},
-    path::{Path, PathBuf},
+    path::Path,
     process::{Child, Command, Stdio},
     sync::{
         Arc,
@@ -44,6 +45,8 @@ use anyhow::{Context as _, bail};
 use http_body_util::Full;
 use hyper::body::Bytes;
 use hyper_util::{client::legacy::Client, rt::TokioExecutor};
+
+use common::{bin_dir, contains, find, flag, free_port, now_ms, workspace_root};
 
 const ADMIN_TOKEN: &str = "bench-admin-token-0123456789";
 const CODE_BODY: &str =
@@ -487,10 +490,6 @@ impl Conn {
     }
 }
 
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
-}
-
 fn report(results: &[Outcome], connections: usize) {
     let saturated = |it: &&Outcome| matches!(it.pace, Pace::Saturate);
     println!(
@@ -705,38 +704,4 @@ fn peak_kib(pid: u32) -> Option<u64> {
 fn stop(child: &mut Child) {
     let _ = Command::new("kill").arg(child.id().to_string()).status();
     let _ = child.wait();
-}
-
-fn free_port() -> anyhow::Result<u16> {
-    let addr: SocketAddr = "127.0.0.1:0".parse()?;
-    Ok(TcpListener::bind(addr)?.local_addr()?.port())
-}
-
-fn flag<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).map(String::as_str)
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    find(haystack, needle).is_some()
-}
-
-fn now_ms() -> u64 {
-    let since =
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-    u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
-}
-
-/// The folder of the binaries built with this example (`target/release/` when it runs from
-/// `target/release/examples/`), wherever `CARGO_TARGET_DIR` puts it.
-fn bin_dir() -> anyhow::Result<PathBuf> {
-    let exe = std::env::current_exe()?;
-    exe.parent()
-        .and_then(Path::parent)
-        .map(Path::to_path_buf)
-        .with_context(|| format!("no binary folder above {}", exe.display()))
-}
-
-fn workspace_root() -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    root.canonicalize().unwrap_or(root)
 }

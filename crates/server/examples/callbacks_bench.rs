@@ -35,9 +35,10 @@
 // The report is the program's output.
 #![allow(clippy::print_stdout)]
 
+mod common;
+
 use std::{
     collections::{HashMap, HashSet},
-    net::{SocketAddr, TcpListener},
     path::{Path, PathBuf},
     process::{Child, Command},
     sync::{
@@ -54,6 +55,8 @@ use hyper_util::{
     client::legacy::Client,
     rt::{TokioExecutor, TokioIo},
 };
+
+use common::{bin_dir, contains, find, flag, free_port, now_ms, workspace_root};
 
 const ADMIN_TOKEN: &str = "bench-admin-token-0123456789";
 const PROFILE: &str = "/api/v1/account/auth/profile/initiateRequest";
@@ -1405,42 +1408,4 @@ fn label_of(path: &Path) -> String {
         ("server", Some(dir)) => format!("{dir}/server"),
         _ => name.to_owned(),
     }
-}
-
-fn free_port() -> anyhow::Result<u16> {
-    let addr: SocketAddr = "127.0.0.1:0".parse()?;
-    Ok(TcpListener::bind(addr)?.local_addr()?.port())
-}
-
-fn flag<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).map(String::as_str)
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    find(haystack, needle).is_some()
-}
-
-fn now_ms() -> u64 {
-    let since =
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-    u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
-}
-
-/// The folder of the binaries built with this example (`target/release/` when it runs from
-/// `target/release/examples/`), wherever `CARGO_TARGET_DIR` puts it.
-fn bin_dir() -> anyhow::Result<PathBuf> {
-    let exe = std::env::current_exe()?;
-    exe.parent()
-        .and_then(Path::parent)
-        .map(Path::to_path_buf)
-        .with_context(|| format!("no binary folder above {}", exe.display()))
-}
-
-fn workspace_root() -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    root.canonicalize().unwrap_or(root)
 }
