@@ -46,7 +46,7 @@ use http_body_util::Full;
 use hyper::body::Bytes;
 use hyper_util::{client::legacy::Client, rt::TokioExecutor};
 
-use common::{bin_dir, contains, find, flag, free_port, now_ms, workspace_root};
+use common::{Conn, bin_dir, contains, flag, free_port, now_ms, workspace_root};
 
 const ADMIN_TOKEN: &str = "bench-admin-token-0123456789";
 const CODE_BODY: &str =
@@ -437,57 +437,6 @@ fn get_token_request(host: &str, signer: Option<&(String, String)>, nonce: &str)
     req.push_str("\r\n");
     req.push_str(body);
     req.into_bytes()
-}
-
-/// A keep-alive HTTP/1.1 connection driven by hand, as wrk does: the load generator should
-/// cost as little as it can, since it shares the machine with the server it measures.
-struct Conn {
-    stream: tokio::net::TcpStream,
-    buf: Vec<u8>,
-}
-
-impl Conn {
-    async fn open(host: &str) -> std::io::Result<Conn> {
-        let stream = tokio::net::TcpStream::connect(host).await?;
-        stream.set_nodelay(true)?;
-        Ok(Conn { stream, buf: Vec::with_capacity(4096) })
-    }
-
-    /// Sends `request` and reads one response: its status and body (a response without a
-    /// length is read up to its last chunk).
-    async fn exchange(&mut self, request: &[u8]) -> anyhow::Result<(u16, &[u8])> {
-        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-        self.stream.write_all(request).await?;
-        self.buf.clear();
-        let (head_len, status, body_len) = loop {
-            if let Some(end) = find(&self.buf, b"\r\n\r\n") {
-                let head = std::str::from_utf8(&self.buf[..end])?;
-                let status = head.get(9..12).and_then(|s| s.parse().ok()).context("no status")?;
-                let length = head.lines().find_map(|line| {
-                    let (name, value) = line.split_once(':')?;
-                    name.eq_ignore_ascii_case("content-length")
-                        .then(|| value.trim().parse::<usize>().ok())?
-                });
-                break (end + 4, status, length);
-            }
-            if self.stream.read_buf(&mut self.buf).await? == 0 {
-                bail!("connection closed");
-            }
-        };
-        loop {
-            let done = match body_len {
-                Some(len) => self.buf.len() >= head_len + len,
-                None => self.buf.ends_with(b"\r\n0\r\n\r\n"),
-            };
-            if done {
-                let end = body_len.map_or(self.buf.len(), |len| head_len + len);
-                return Ok((status, &self.buf[head_len..end]));
-            }
-            if self.stream.read_buf(&mut self.buf).await? == 0 {
-                bail!("connection closed");
-            }
-        }
-    }
 }
 
 fn report(results: &[Outcome], connections: usize) {

@@ -56,7 +56,7 @@ use hyper_util::{
     rt::{TokioExecutor, TokioIo},
 };
 
-use common::{bin_dir, contains, find, flag, free_port, now_ms, workspace_root};
+use common::{Conn, bin_dir, contains, flag, free_port, now_ms, workspace_root};
 
 const ADMIN_TOKEN: &str = "bench-admin-token-0123456789";
 const PROFILE: &str = "/api/v1/account/auth/profile/initiateRequest";
@@ -1046,55 +1046,6 @@ async fn request(
 
 fn http_client() -> HttpClient {
     Client::builder(TokioExecutor::new()).build_http()
-}
-
-/// A keep-alive HTTP/1.1 connection driven by hand, as in `bench.rs`: the load generator should
-/// cost as little as it can, since it shares the machine with the server it measures.
-struct Conn {
-    stream: tokio::net::TcpStream,
-    buf: Vec<u8>,
-}
-
-impl std::fmt::Debug for Conn {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Conn")
-    }
-}
-
-impl Conn {
-    async fn open(host: &str) -> std::io::Result<Conn> {
-        let stream = tokio::net::TcpStream::connect(host).await?;
-        stream.set_nodelay(true)?;
-        Ok(Conn { stream, buf: Vec::with_capacity(4096) })
-    }
-
-    /// Sends `request` and reads one response with a `content-length`: its status and body.
-    async fn exchange(&mut self, request: &[u8]) -> anyhow::Result<(u16, &[u8])> {
-        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-        self.stream.write_all(request).await?;
-        self.buf.clear();
-        let (head_len, status, body_len) = loop {
-            if let Some(end) = find(&self.buf, b"\r\n\r\n") {
-                let head = std::str::from_utf8(&self.buf[..end])?;
-                let status = head.get(9..12).and_then(|s| s.parse().ok()).context("no status")?;
-                let length = head.lines().find_map(|line| {
-                    let (name, value) = line.split_once(':')?;
-                    name.eq_ignore_ascii_case("content-length")
-                        .then(|| value.trim().parse::<usize>().ok())?
-                });
-                break (end + 4, status, length.context("no content-length")?);
-            }
-            if self.stream.read_buf(&mut self.buf).await? == 0 {
-                bail!("connection closed");
-            }
-        };
-        while self.buf.len() < head_len + body_len {
-            if self.stream.read_buf(&mut self.buf).await? == 0 {
-                bail!("connection closed");
-            }
-        }
-        Ok((status, &self.buf[head_len..head_len + body_len]))
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
